@@ -1,1 +1,61 @@
-//! placeholder
+//! # cross-account
+//!
+//! Assume an AWS IAM role in another account with an External ID (`sts:AssumeRole`) and keep
+//! the temporary credentials fresh for as long as the program runs.
+//!
+//! - Inputs are validated when the session is built, before any network call, and a bad value
+//!   names the setter it came from.
+//! - Secrets live in [`secrecy::SecretString`]; `Debug`, errors and logs never show them.
+//! - Reads of fresh credentials take no lock and never wait for STS; one AssumeRole call is made
+//!   per credential lifetime, however many tasks read; a background task refreshes before expiry
+//!   and keeps serving valid credentials while STS is failing.
+//! - [`CrossAccountSession`] implements the SDK's `ProvideCredentials`, so it plugs into any
+//!   `aws-sdk-*` client.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use cross_account::CrossAccountSession;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let session = CrossAccountSession::builder()
+//!     .role_arn("arn:aws:iam::123456789012:role/DemoRole")
+//!     .external_id("ExternalId123")
+//!     .build()?;
+//!
+//! let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+//!     .credentials_provider(session.clone())
+//!     .load()
+//!     .await;
+//! // let s3 = aws_sdk_s3::Client::new(&config);
+//! # let _ = config;
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod arn;
+mod credentials;
+mod error;
+mod params;
+mod refresh;
+mod session;
+mod sts;
+mod validate;
+
+pub use arn::RoleArn;
+pub use credentials::TemporaryCredentials;
+pub use error::{Error, Result};
+pub use params::{
+    ExternalId, MfaDevice, MfaToken, PolicyArns, SessionDuration, SessionName, SessionPolicy,
+    SessionTags, SourceIdentity,
+};
+pub use refresh::{
+    RetryConfig, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW,
+};
+pub use session::{CrossAccountSession, CrossAccountSessionBuilder};
+pub use sts::CallerIdentity;
+
+/// Re-exported so callers can name the secret type without depending on `secrecy` themselves.
+pub use secrecy;

@@ -1,0 +1,584 @@
+//! The credentials cache and its refresher.
+//!
+//! - Reads of fresh credentials are an atomic load, a clock read and an `Arc` clone: no lock, no
+//!   await point.
+//! - One fetch at a time: a `tokio` mutex around the STS call, re-checked after acquiring, so any
+//!   number of waiting readers cause one call.
+//! - A background task sleeps until a random point in `[expiry - window, expiry - window/2]` and
+//!   refreshes while readers keep reading the held credentials.
+//! - After a failure, STS is not called again before the backoff delay has passed, whoever asks.
+//!   Held credentials are served until the mandatory margin; after that, readers get the error.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep};
+use aws_smithy_async::time::SharedTimeSource;
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+use crate::credentials::TemporaryCredentials;
+use crate::error::Error;
+
+/// The default mandatory margin: credentials with less than this left are never handed out.
+pub const DEFAULT_MANDATORY_MARGIN: Duration = Duration::from_secs(30);
+/// The upper bound of the default refresh window.
+pub const DEFAULT_MAX_REFRESH_WINDOW: Duration = Duration::from_secs(300);
+
+/// Backoff after a failed AssumeRole call: exponential with full jitter.
+///
+/// After the n-th consecutive failure, the next call waits a random delay in
+/// `[0, min(max_delay, base_delay * 2^(n-1))]`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use cross_account::RetryConfig;
+///
+/// let retry = RetryConfig::default()
+///     .base_delay(Duration::from_millis(500))
+///     .max_delay(Duration::from_secs(30));
+/// assert_eq!(retry.get_max_delay(), Duration::from_secs(30));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryConfig {
+    base: Duration,
+    cap: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// The first delay's upper bound (default 1 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let r = cross_account::RetryConfig::default().base_delay(Duration::from_secs(2));
+    /// assert_eq!(r.get_base_delay(), Duration::from_secs(2));
+    /// ```
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base = delay;
+        self
+    }
+
+    /// The largest delay (default 60 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let r = cross_account::RetryConfig::default().max_delay(Duration::from_secs(10));
+    /// assert_eq!(r.get_max_delay(), Duration::from_secs(10));
+    /// ```
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.cap = delay;
+        self
+    }
+
+    /// The configured base delay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cross_account::RetryConfig::default().get_base_delay().as_secs(), 1);
+    /// ```
+    pub fn get_base_delay(&self) -> Duration {
+        self.base
+    }
+
+    /// The configured maximum delay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(cross_account::RetryConfig::default().get_max_delay().as_secs(), 60);
+    /// ```
+    pub fn get_max_delay(&self) -> Duration {
+        self.cap
+    }
+
+    /// The upper bound of the delay after `failures` consecutive failures.
+    pub(crate) fn ceiling(&self, failures: u32) -> Duration {
+        let exp = failures.saturating_sub(1).min(30);
+        self.base
+            .checked_mul(1u32 << exp)
+            .unwrap_or(self.cap)
+            .min(self.cap)
+    }
+}
+
+/// A snapshot of a session's refresh state, for health checks and metrics.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(session: cross_account::CrossAccountSession) {
+/// let status = session.status();
+/// println!("expires {:?}, {} STS calls, last error: {:?}", status.expiration, status.sts_calls, status.last_error);
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SessionStatus {
+    /// When the held credentials expire, if any are held.
+    pub expiration: Option<SystemTime>,
+    /// When the held credentials were obtained.
+    pub last_refresh: Option<SystemTime>,
+    /// When the background refresh is planned.
+    pub next_refresh: Option<SystemTime>,
+    /// The most recent failure, cleared by the next success.
+    pub last_error: Option<Error>,
+    /// Consecutive failures since the last success.
+    pub consecutive_failures: u32,
+    /// Successful fetches that replaced held credentials (the first fetch is not a refresh).
+    pub refresh_count: u64,
+    /// AssumeRole calls made, successful or not.
+    pub sts_calls: u64,
+    /// Whether the background refresh task is running.
+    pub background_task_running: bool,
+}
+
+pub(crate) type FetchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<TemporaryCredentials, Error>> + Send + 'a>>;
+
+/// What the refresher calls to get new credentials.
+pub(crate) trait Fetch: Send + Sync + 'static {
+    fn fetch(&self) -> FetchFuture<'_>;
+    fn role_arn(&self) -> &str;
+    fn session_name(&self) -> &str;
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RefreshConfig {
+    pub auto_refresh: bool,
+    pub window: Option<Duration>,
+    pub margin: Duration,
+    pub retry: RetryConfig,
+    pub time: SharedTimeSource,
+    pub sleep: SharedAsyncSleep,
+}
+
+struct Held {
+    creds: TemporaryCredentials,
+    fetched_at: SystemTime,
+    refresh_at: SystemTime,
+    usable_until: SystemTime,
+}
+
+#[derive(Default)]
+struct State {
+    held: Option<Held>,
+    invalidated: bool,
+}
+
+#[derive(Default)]
+struct Gate {
+    failures: u32,
+    next_attempt_at: Option<SystemTime>,
+    last_error: Option<Error>,
+}
+
+#[derive(Default)]
+pub(crate) struct TaskSignals {
+    shutdown: Notify,
+    running: AtomicBool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Need {
+    /// The caller has nothing usable: fetch unless someone just did.
+    Usable,
+    /// A refresh is due: fetch unless the held credentials are no longer due.
+    Refresh,
+}
+
+pub(crate) struct Refresher {
+    state: ArcSwap<State>,
+    fetch_lock: tokio::sync::Mutex<()>,
+    gate: Mutex<Gate>,
+    fetcher: Box<dyn Fetch>,
+    config: RefreshConfig,
+    sts_calls: AtomicU64,
+    refreshes: AtomicU64,
+    rng: AtomicU64,
+    task_started: AtomicBool,
+    signals: Arc<TaskSignals>,
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        // Wakes the background task so it ends now rather than at its next planned refresh.
+        self.signals.shutdown.notify_one();
+    }
+}
+
+impl Refresher {
+    pub(crate) fn new(fetcher: Box<dyn Fetch>, config: RefreshConfig) -> Self {
+        let mut seed = [0u8; 8];
+        if getrandom::fill(&mut seed).is_err() {
+            // Jitter only spreads load; a time-based seed is good enough when the OS RNG is gone.
+            let nanos = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0x9E37_79B9_7F4A_7C15);
+            seed = nanos.to_le_bytes();
+        }
+        Refresher {
+            state: ArcSwap::from_pointee(State::default()),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            gate: Mutex::new(Gate::default()),
+            fetcher,
+            config,
+            sts_calls: AtomicU64::new(0),
+            refreshes: AtomicU64::new(0),
+            rng: AtomicU64::new(u64::from_le_bytes(seed) | 1),
+            task_started: AtomicBool::new(false),
+            signals: Arc::new(TaskSignals::default()),
+        }
+    }
+
+    /// The read path. Fresh credentials are returned without locking or awaiting.
+    pub(crate) async fn credentials(self: &Arc<Self>) -> Result<TemporaryCredentials, Error> {
+        let now = self.config.time.now();
+        {
+            let state = self.state.load();
+            if let Some(held) = state.held.as_ref().filter(|_| !state.invalidated) {
+                if now < held.usable_until {
+                    if self.config.auto_refresh {
+                        self.ensure_task();
+                        return Ok(held.creds.clone());
+                    }
+                    if now < held.refresh_at {
+                        return Ok(held.creds.clone());
+                    }
+                    // On demand, inside the window: one reader refreshes, the others read on.
+                    let Ok(guard) = self.fetch_lock.try_lock() else {
+                        return Ok(held.creds.clone());
+                    };
+                    return self.fetch_locked(guard, Need::Refresh).await;
+                }
+            }
+        }
+        let guard = self.fetch_lock.lock().await;
+        let result = self.fetch_locked(guard, Need::Usable).await;
+        if self.config.auto_refresh {
+            self.ensure_task();
+        }
+        result
+    }
+
+    /// Marks the held credentials stale: the next read fetches, once, however many readers.
+    pub(crate) fn invalidate(&self) {
+        self.state.rcu(|cur| {
+            let held = cur.held.as_ref().map(|h| Held {
+                creds: h.creds.clone(),
+                fetched_at: h.fetched_at,
+                refresh_at: h.refresh_at,
+                usable_until: h.usable_until,
+            });
+            State {
+                held,
+                invalidated: true,
+            }
+        });
+        tracing::debug!(
+            role_arn = self.fetcher.role_arn(),
+            "credentials invalidated"
+        );
+    }
+
+    pub(crate) fn status(&self) -> SessionStatus {
+        let state = self.state.load();
+        let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let held = state.held.as_ref();
+        SessionStatus {
+            expiration: held.map(|h| h.creds.expiration()),
+            last_refresh: held.map(|h| h.fetched_at),
+            next_refresh: held.map(|h| {
+                gate.next_attempt_at
+                    .map_or(h.refresh_at, |next| next.max(h.refresh_at))
+            }),
+            last_error: gate.last_error.clone(),
+            consecutive_failures: gate.failures,
+            refresh_count: self.refreshes.load(Ordering::Relaxed),
+            sts_calls: self.sts_calls.load(Ordering::Relaxed),
+            background_task_running: self.signals.running.load(Ordering::Acquire),
+        }
+    }
+
+    /// Runs with the fetch lock held, so exactly one caller at a time reaches STS.
+    async fn fetch_locked(
+        &self,
+        _guard: tokio::sync::MutexGuard<'_, ()>,
+        need: Need,
+    ) -> Result<TemporaryCredentials, Error> {
+        let now = self.config.time.now();
+        let state = self.state.load_full();
+        let usable = state
+            .held
+            .as_ref()
+            .filter(|h| !state.invalidated && now < h.usable_until);
+        // Someone else may have fetched while this caller waited for the lock.
+        if let Some(held) = usable {
+            if need == Need::Usable || now < held.refresh_at {
+                return Ok(held.creds.clone());
+            }
+        }
+        {
+            let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(next) = gate.next_attempt_at.filter(|next| now < *next) {
+                if let Some(held) = usable {
+                    return Ok(held.creds.clone());
+                }
+                tracing::debug!(
+                    role_arn = self.fetcher.role_arn(),
+                    retry_in_ms = next.duration_since(now).unwrap_or_default().as_millis() as u64,
+                    "STS call held back by backoff"
+                );
+                return Err(gate.last_error.clone().unwrap_or_else(|| Error::Other {
+                    role_arn: self.fetcher.role_arn().to_string(),
+                    message: "waiting for the retry backoff".into(),
+                }));
+            }
+        }
+
+        let attempt = self.gate.lock().map(|g| g.failures).unwrap_or(0) + 1;
+        let calls = self.sts_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        let span = tracing::info_span!(
+            "cross_account.fetch",
+            role_arn = self.fetcher.role_arn(),
+            session_name = self.fetcher.session_name(),
+            attempt,
+            sts_calls = calls,
+            refresh = state.held.is_some(),
+        );
+        let result = self.fetcher.fetch().instrument(span.clone()).await;
+        let now = self.config.time.now();
+        let _enter = span.enter();
+        let result = result.and_then(|creds| self.check_usable(creds, now));
+        match result {
+            Ok(creds) => {
+                let held = self.schedule(creds.clone(), now);
+                tracing::info!(
+                    expiration = ?creds.expiration(),
+                    refresh_at = ?held.refresh_at,
+                    access_key_id = creds.access_key_id(),
+                    "assumed role"
+                );
+                if state.held.is_some() {
+                    self.refreshes.fetch_add(1, Ordering::Relaxed);
+                }
+                self.state.store(Arc::new(State {
+                    held: Some(held),
+                    invalidated: false,
+                }));
+                let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+                *gate = Gate::default();
+                Ok(creds)
+            }
+            Err(err) => {
+                let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+                gate.failures = gate.failures.saturating_add(1);
+                let ceiling = self.config.retry.ceiling(gate.failures);
+                let delay = self.jitter(ceiling);
+                gate.next_attempt_at = Some(now + delay);
+                gate.last_error = Some(err.clone());
+                let still_usable = state
+                    .held
+                    .as_ref()
+                    .filter(|h| !state.invalidated && now < h.usable_until);
+                if err.is_retryable() {
+                    tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held = still_usable.is_some(), "AssumeRole failed, will retry");
+                } else {
+                    tracing::error!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held = still_usable.is_some(), "AssumeRole refused");
+                }
+                match still_usable {
+                    Some(held) => Ok(held.creds.clone()),
+                    None => Err(err),
+                }
+            }
+        }
+    }
+
+    /// Credentials that are already inside the margin on arrival are useless (clock skew).
+    fn check_usable(
+        &self,
+        creds: TemporaryCredentials,
+        now: SystemTime,
+    ) -> Result<TemporaryCredentials, Error> {
+        if creds.expiration() <= now + self.config.margin {
+            return Err(Error::CredentialsExpired {
+                role_arn: self.fetcher.role_arn().to_string(),
+                message: format!(
+                    "STS returned credentials that expire at {} but the local clock says {}, within the {} s margin; check the local clock (NTP)",
+                    fmt_time(creds.expiration()),
+                    fmt_time(now),
+                    self.config.margin.as_secs()
+                ),
+            });
+        }
+        Ok(creds)
+    }
+
+    /// Picks the refresh point: a random instant in `[expiry - window, expiry - window/2]`.
+    fn schedule(&self, creds: TemporaryCredentials, now: SystemTime) -> Held {
+        let expiry = creds.expiration();
+        let usable_until = expiry - self.config.margin;
+        let lifetime = expiry.duration_since(now).unwrap_or_default();
+        let window = self
+            .config
+            .window
+            .unwrap_or_else(|| DEFAULT_MAX_REFRESH_WINDOW.min(lifetime / 3))
+            .min(lifetime / 2);
+        let start = expiry.checked_sub(window).unwrap_or(now);
+        let mut refresh_at = start + self.jitter(window / 2);
+        // Never plan the refresh inside the margin, nor so soon that a short-lived answer loops.
+        refresh_at = refresh_at.min(usable_until);
+        refresh_at = refresh_at.max(now + self.config.retry.base.min(lifetime / 4));
+        Held {
+            creds,
+            fetched_at: now,
+            refresh_at,
+            usable_until,
+        }
+    }
+
+    fn jitter(&self, upto: Duration) -> Duration {
+        let nanos = upto.as_nanos().min(u128::from(u64::MAX)) as u64;
+        if nanos == 0 {
+            return Duration::ZERO;
+        }
+        Duration::from_nanos(self.next_random() % (nanos + 1))
+    }
+
+    /// xorshift64*: jitter needs spread, not unpredictability.
+    fn next_random(&self) -> u64 {
+        let step = |mut x: u64| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x
+        };
+        let prev = self
+            .rng
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
+            .unwrap_or(1);
+        step(prev).wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn ensure_task(self: &Arc<Self>) {
+        if self.task_started.load(Ordering::Relaxed)
+            || self.task_started.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            // No runtime to run on: stay on-demand and try again on a later read.
+            self.task_started.store(false, Ordering::Release);
+            return;
+        };
+        let weak = Arc::downgrade(self);
+        let signals = self.signals.clone();
+        signals.running.store(true, Ordering::Release);
+        let span = tracing::debug_span!(
+            "cross_account.refresh_task",
+            role_arn = self.fetcher.role_arn()
+        );
+        handle.spawn(run_background(weak, signals, self.config.sleep.clone()).instrument(span));
+    }
+
+    /// When the background task should next look: the planned refresh, or later if backing off.
+    fn next_wake(&self) -> SystemTime {
+        let now = self.config.time.now();
+        let state = self.state.load();
+        let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+        let planned = match &state.held {
+            Some(h) if !state.invalidated => h.refresh_at,
+            _ => now,
+        };
+        gate.next_attempt_at
+            .map_or(planned, |next| next.max(planned))
+    }
+
+    async fn refresh_if_due(&self) {
+        let now = self.config.time.now();
+        if self.next_wake() > now {
+            return;
+        }
+        let guard = self.fetch_lock.lock().await;
+        if let Err(err) = self.fetch_locked(guard, Need::Refresh).await {
+            tracing::debug!(error = %err, "background refresh found no usable credentials");
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn task_signals(&self) -> Arc<TaskSignals> {
+        self.signals.clone()
+    }
+}
+
+struct RunningFlag(Arc<TaskSignals>);
+
+impl Drop for RunningFlag {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Release);
+        tracing::debug!("background refresh task ended");
+    }
+}
+
+async fn run_background(weak: Weak<Refresher>, signals: Arc<TaskSignals>, sleep: SharedAsyncSleep) {
+    let _running = RunningFlag(signals.clone());
+    loop {
+        // Hold a strong reference only while deciding and refreshing, never across the sleep.
+        let delay = {
+            let Some(refresher) = weak.upgrade() else {
+                return;
+            };
+            let now = refresher.config.time.now();
+            refresher
+                .next_wake()
+                .duration_since(now)
+                .unwrap_or_default()
+        };
+        tracing::trace!(sleep_ms = delay.as_millis() as u64, "refresh task sleeping");
+        tokio::select! {
+            _ = sleep.sleep(delay) => {}
+            _ = signals.shutdown.notified() => return,
+        }
+        let Some(refresher) = weak.upgrade() else {
+            return;
+        };
+        refresher.refresh_if_due().await;
+    }
+}
+
+fn fmt_time(t: SystemTime) -> String {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => aws_smithy_types::DateTime::from_secs(d.as_secs() as i64)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_else(|_| format!("{} s after the epoch", d.as_secs())),
+        Err(_) => "before 1970".into(),
+    }
+}
+
+/// The flag a test can watch after the session is gone.
+#[cfg(test)]
+impl TaskSignals {
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,427 @@
+//! The only file that talks to `aws-sdk-sts`: builds the AssumeRole request from validated
+//! parameters and classifies every failure into [`Error`].
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_sts::config::IdentityCache;
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::operation::RequestId;
+use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use aws_smithy_types::timeout::TimeoutConfig;
+use tokio::sync::OnceCell;
+
+use crate::arn::RoleArn;
+use crate::credentials::TemporaryCredentials;
+use crate::error::Error;
+use crate::params::{
+    ExternalId, MfaDevice, PolicyArns, SessionDuration, SessionName, SessionPolicy, SessionTags,
+    SourceIdentity,
+};
+use crate::session::CrossAccountSession;
+
+/// Per-attempt and whole-call limits used unless the caller's `SdkConfig` sets its own, so a
+/// hung STS connection turns into a retryable `Unavailable` instead of a reader stuck forever.
+const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Everything sent in one AssumeRole call, already validated.
+#[derive(Clone, Debug)]
+pub(crate) struct AssumeRoleInput {
+    pub role_arn: RoleArn,
+    pub external_id: Option<ExternalId>,
+    pub session_name: SessionName,
+    pub duration: SessionDuration,
+    pub policy: Option<SessionPolicy>,
+    pub policy_arns: PolicyArns,
+    pub tags: SessionTags,
+    pub source_identity: Option<SourceIdentity>,
+    pub mfa: Option<MfaDevice>,
+}
+
+/// Where the source credentials, region and endpoint come from.
+#[derive(Clone)]
+pub(crate) struct StsSource {
+    pub sdk_config: Option<SdkConfig>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub source_session: Option<CrossAccountSession>,
+}
+
+impl fmt::Debug for StsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StsSource")
+            .field("sdk_config", &self.sdk_config.is_some())
+            .field("profile", &self.profile)
+            .field("region", &self.region)
+            .field("endpoint_url", &self.endpoint_url)
+            .field(
+                "source_session",
+                &self
+                    .source_session
+                    .as_ref()
+                    .map(|s| s.role_arn().to_string()),
+            )
+            .finish()
+    }
+}
+
+/// Who the source credentials belong to, from `GetCallerIdentity`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallerIdentity {
+    /// The caller's account.
+    pub account: String,
+    /// The caller's ARN (user, role session, ...).
+    pub arn: String,
+    /// The unique id of the caller.
+    pub user_id: String,
+}
+
+/// The STS client, created on first use so that `build()` stays free of I/O.
+#[derive(Debug)]
+pub(crate) struct StsAssumer {
+    input: AssumeRoleInput,
+    source: StsSource,
+    client: OnceCell<(aws_sdk_sts::Client, String)>,
+}
+
+impl StsAssumer {
+    pub(crate) fn new(input: AssumeRoleInput, source: StsSource) -> Self {
+        StsAssumer {
+            input,
+            source,
+            client: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn input(&self) -> &AssumeRoleInput {
+        &self.input
+    }
+
+    async fn client(&self) -> Result<&(aws_sdk_sts::Client, String), Error> {
+        self.client
+            .get_or_try_init(|| async { self.make_client().await })
+            .await
+    }
+
+    async fn make_client(&self) -> Result<(aws_sdk_sts::Client, String), Error> {
+        let sdk_config = match &self.source.sdk_config {
+            Some(cfg) => cfg.clone(),
+            None => {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                if let Some(profile) = &self.source.profile {
+                    loader = loader.profile_name(profile);
+                }
+                if let Some(region) = &self.source.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                loader.load().await
+            }
+        };
+        let mut builder = aws_sdk_sts::config::Builder::from(&sdk_config);
+        let region = match (&self.source.region, sdk_config.region()) {
+            (Some(r), _) => r.clone(),
+            (None, Some(r)) => r.to_string(),
+            (None, None) => default_region(self.input.role_arn.partition()).ok_or_else(|| {
+                Error::invalid(
+                    "region",
+                    format!(
+                        "no region is configured and partition {} has no default; set the region (AWS_REGION or the builder's region)",
+                        self.input.role_arn.partition()
+                    ),
+                )
+            })?,
+        };
+        builder = builder.region(Region::new(region.clone()));
+        if let Some(url) = &self.source.endpoint_url {
+            builder = builder.endpoint_url(url);
+        }
+        let timeouts = sdk_config
+            .timeout_config()
+            .cloned()
+            .unwrap_or_else(|| TimeoutConfig::builder().build());
+        if timeouts.operation_attempt_timeout().is_none() && timeouts.operation_timeout().is_none()
+        {
+            let mut merged = TimeoutConfig::builder()
+                .operation_attempt_timeout(DEFAULT_ATTEMPT_TIMEOUT)
+                .operation_timeout(DEFAULT_OPERATION_TIMEOUT);
+            if let Some(connect) = timeouts.connect_timeout() {
+                merged = merged.connect_timeout(connect);
+            }
+            if let Some(read) = timeouts.read_timeout() {
+                merged = merged.read_timeout(read);
+            }
+            builder = builder.timeout_config(merged.build());
+        }
+        if let Some(session) = &self.source.source_session {
+            // No SDK-side cache: the inner session is the cache, so its refreshes flow through.
+            builder = builder
+                .credentials_provider(SharedCredentialsProvider::new(session.clone()))
+                .identity_cache(IdentityCache::no_cache());
+        }
+        Ok((aws_sdk_sts::Client::from_conf(builder.build()), region))
+    }
+
+    /// One AssumeRole call (with the SDK's own retries, if its config has any).
+    pub(crate) async fn assume(&self) -> Result<TemporaryCredentials, Error> {
+        let (client, region) = self.client().await?;
+        let input = &self.input;
+        let mut req = client
+            .assume_role()
+            .role_arn(input.role_arn.as_str())
+            .role_session_name(input.session_name.as_str())
+            .duration_seconds(input.duration.as_secs() as i32);
+        if let Some(id) = &input.external_id {
+            req = req.external_id(id.as_str());
+        }
+        if let Some(policy) = &input.policy {
+            req = req.policy(policy.as_str());
+        }
+        for arn in input.policy_arns.iter() {
+            req = req.policy_arns(PolicyDescriptorType::builder().arn(arn).build());
+        }
+        for (key, value) in input.tags.iter() {
+            let tag = Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| Error::invalid("tags", e.to_string()))?;
+            req = req.tags(tag);
+        }
+        for key in input.tags.transitive_keys() {
+            req = req.transitive_tag_keys(key);
+        }
+        if let Some(identity) = &input.source_identity {
+            req = req.source_identity(identity.as_str());
+        }
+        if let Some(mfa) = &input.mfa {
+            let token = mfa.token()?;
+            req = req.serial_number(mfa.serial()).token_code(token.as_str());
+        }
+        let out = req.send().await.map_err(|e| classify(e, input, region))?;
+        let role = input.role_arn.as_str();
+        let creds = out.credentials().ok_or_else(|| Error::Unavailable {
+            role_arn: role.to_string(),
+            message: "STS answered without credentials".into(),
+        })?;
+        let expiration =
+            SystemTime::try_from(*creds.expiration()).map_err(|e| Error::Unavailable {
+                role_arn: role.to_string(),
+                message: format!("STS answered with an unusable expiration: {e}"),
+            })?;
+        let assumed_arn = out
+            .assumed_role_user()
+            .map(|u| u.arn().to_string())
+            .unwrap_or_default();
+        Ok(TemporaryCredentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key().to_string(),
+            creds.session_token().to_string(),
+            expiration,
+            assumed_arn,
+        ))
+    }
+
+    /// `GetCallerIdentity` with the source credentials, for diagnostics.
+    pub(crate) async fn caller_identity(&self) -> Result<CallerIdentity, Error> {
+        let (client, region) = self.client().await?;
+        let out = client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify(e, &self.input, region))?;
+        Ok(CallerIdentity {
+            account: out.account().unwrap_or_default().to_string(),
+            arn: out.arn().unwrap_or_default().to_string(),
+            user_id: out.user_id().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+fn default_region(partition: &str) -> Option<String> {
+    match partition {
+        "aws" => Some("us-east-1".into()),
+        "aws-cn" => Some("cn-north-1".into()),
+        "aws-us-gov" => Some("us-gov-west-1".into()),
+        _ => None,
+    }
+}
+
+/// Maps an SDK failure to the error a user can act on. By code first; by HTTP status where the
+/// body carries no code (moto's nested `<Errors><Error>`, proxies, load balancers).
+pub(crate) fn classify<E>(
+    err: SdkError<E, aws_smithy_runtime_api::http::Response>,
+    input: &AssumeRoleInput,
+    region: &str,
+) -> Error
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+{
+    let role_arn = input.role_arn.to_string();
+    if let Some(cred_err) = find_source::<CredentialsError>(&err) {
+        return match cred_err {
+            CredentialsError::CredentialsNotLoaded(_) => Error::NoSourceCredentials {
+                message: DisplayErrorContext(cred_err).to_string(),
+            },
+            _ => Error::ExpiredSourceCredentials {
+                role_arn,
+                message: format!(
+                    "the source credentials could not be loaded: {}",
+                    DisplayErrorContext(cred_err)
+                ),
+            },
+        };
+    }
+    match &err {
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let service_err = ctx.err();
+            let code = service_err.code().unwrap_or_default();
+            let message = service_err
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+            let request_id = err.request_id().map(str::to_string).or_else(|| {
+                ctx.raw()
+                    .headers()
+                    .get("x-amzn-requestid")
+                    .map(str::to_string)
+            });
+            classify_code(code, status, message, request_id, input, region)
+        }
+        SdkError::TimeoutError(_) => Error::Unavailable {
+            role_arn,
+            message: "the call to STS timed out".into(),
+        },
+        SdkError::DispatchFailure(failure) => Error::Unavailable {
+            role_arn,
+            message: format!(
+                "could not reach STS ({}): {}",
+                if failure.is_timeout() {
+                    "timeout"
+                } else if failure.is_io() {
+                    "connection error"
+                } else {
+                    "dispatch failure"
+                },
+                DisplayErrorContext(&err)
+            ),
+        },
+        SdkError::ResponseError(ctx) => Error::Unavailable {
+            role_arn,
+            message: format!(
+                "STS sent a response that could not be read (HTTP {}): {}",
+                ctx.raw().status().as_u16(),
+                DisplayErrorContext(&err)
+            ),
+        },
+        SdkError::ConstructionFailure(_) => Error::Other {
+            role_arn,
+            message: format!(
+                "the request could not be built: {}",
+                DisplayErrorContext(&err)
+            ),
+        },
+        _ => Error::Other {
+            role_arn,
+            message: DisplayErrorContext(&err).to_string(),
+        },
+    }
+}
+
+fn classify_code(
+    code: &str,
+    status: u16,
+    message: String,
+    request_id: Option<String>,
+    input: &AssumeRoleInput,
+    region: &str,
+) -> Error {
+    let role_arn = input.role_arn.to_string();
+    match code {
+        "AccessDenied" | "AccessDeniedException" => access_denied(input, message, request_id),
+        "RegionDisabledException" => Error::RegionDisabled {
+            role_arn,
+            region: region.to_string(),
+            message,
+        },
+        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => {
+            Error::MalformedPolicy { role_arn, message }
+        }
+        "PackedPolicyTooLarge" | "PackedPolicyTooLargeException" => {
+            Error::PackedPolicyTooLarge { role_arn, message }
+        }
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
+            Error::ExpiredSourceCredentials { role_arn, message }
+        }
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
+        | "TooManyRequestsException" | "RequestThrottled" | "SlowDown" => {
+            Error::Throttled { role_arn, message }
+        }
+        "InternalFailure" | "InternalError" | "ServiceUnavailable" | "ServiceUnavailableException"
+        | "RequestTimeout" | "RequestTimeoutException" => Error::Unavailable {
+            role_arn,
+            message: format!("{code}: {message}"),
+        },
+        "ValidationError" if message.contains("DurationSeconds") => Error::InvalidParameter {
+            field: "duration",
+            reason: format!(
+                "STS refused {} seconds: {message}. The role's maximum session duration (1 hour unless raised in IAM) or role chaining (1 hour) limits it",
+                input.duration.as_secs()
+            ),
+        },
+        _ => match status {
+            403 => access_denied(input, message, request_id),
+            429 => Error::Throttled { role_arn, message },
+            500..=599 => Error::Unavailable {
+                role_arn,
+                message: format!("HTTP {status}: {message}"),
+            },
+            _ => Error::Other {
+                role_arn,
+                message: if code.is_empty() {
+                    format!("HTTP {status}: {message}")
+                } else {
+                    format!("{code} (HTTP {status}): {message}")
+                },
+            },
+        },
+    }
+}
+
+fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<String>) -> Error {
+    let external = match &input.external_id {
+        Some(id) => format!(
+            "the external ID you sent ({} characters) must match the policy's sts:ExternalId exactly (case-sensitive, no surrounding whitespace)",
+            id.as_str().chars().count()
+        ),
+        None => "you sent no external ID; if the policy has an sts:ExternalId condition, pass the one the trusting account agreed with you".to_string(),
+    };
+    Error::AccessDenied {
+        role_arn: input.role_arn.to_string(),
+        message,
+        request_id,
+        hint: format!(
+            "Check that the trust policy of {} allows your principal (your account's root or your exact user/role ARN) to call sts:AssumeRole; that {external}; and that your own identity is allowed sts:AssumeRole on the role",
+            input.role_arn
+        ),
+    }
+}
+
+fn find_source<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        cur = e.source();
+    }
+    None
+}
