@@ -210,11 +210,21 @@ impl StsAssumer {
             role_arn: role.to_string(),
             message: "STS answered without credentials".into(),
         })?;
-        let expiration =
-            SystemTime::try_from(*creds.expiration()).map_err(|e| Error::Unavailable {
-                role_arn: role.to_string(),
-                message: format!("STS answered with an unusable expiration: {e}"),
-            })?;
+        // A truncated body can still parse into empty fields; never hand those out.
+        let incomplete = |what: &str| Error::Unavailable {
+            role_arn: role.to_string(),
+            message: format!("STS answered with incomplete credentials ({what})"),
+        };
+        if creds.access_key_id().is_empty()
+            || creds.secret_access_key().is_empty()
+            || creds.session_token().is_empty()
+        {
+            return Err(incomplete("an empty key or token"));
+        }
+        let expiration = SystemTime::try_from(*creds.expiration())
+            .ok()
+            .filter(|t| *t > SystemTime::UNIX_EPOCH)
+            .ok_or_else(|| incomplete("no usable expiration"))?;
         let assumed_arn = out
             .assumed_role_user()
             .map(|u| u.arn().to_string())
@@ -299,6 +309,13 @@ where
             role_arn,
             message: "the call to STS timed out".into(),
         },
+        SdkError::DispatchFailure(failure)
+            if !failure.is_io() && !failure.is_timeout() && lacks_identity(&err) =>
+        {
+            Error::NoSourceCredentials {
+                message: "no credentials provider is configured to sign the call to STS".into(),
+            }
+        }
         SdkError::DispatchFailure(failure) => Error::Unavailable {
             role_arn,
             message: format!(
@@ -378,6 +395,11 @@ fn classify_code(
             ),
         },
         _ => match status {
+            // A success status whose body is not a response: a proxy or a truncated answer.
+            200..=299 => Error::Unavailable {
+                role_arn,
+                message: format!("STS answered HTTP {status} with a body that is not an STS response"),
+            },
             403 => access_denied(input, message, request_id),
             429 => Error::Throttled { role_arn, message },
             500..=599 => Error::Unavailable {
@@ -413,6 +435,13 @@ fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<St
             input.role_arn
         ),
     }
+}
+
+/// The SDK reports a missing credentials provider only as an auth-scheme selection failure,
+/// whose type is private; its debug text is the one stable signal.
+fn lacks_identity<E: StdError + 'static>(err: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> bool {
+    let text = format!("{err:?}");
+    text.contains("NoMatchingAuthScheme") || text.contains("NoIdentityResolver")
 }
 
 fn find_source<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
