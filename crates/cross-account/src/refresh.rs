@@ -394,13 +394,18 @@ impl Refresher {
                 let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
                 gate.failures = gate.failures.saturating_add(1);
                 let ceiling = self.config.retry.ceiling(gate.failures);
-                let delay = self.jitter(ceiling);
-                gate.next_attempt_at = Some(now + delay);
-                gate.last_error = Some(err.clone());
                 let still_usable = state
                     .held
                     .as_ref()
                     .filter(|h| !state.invalidated && now < h.usable_until);
+                let mut delay = self.jitter(ceiling);
+                // One more attempt is always made just before the held credentials become
+                // unusable, so a backoff never outlasts them by itself.
+                if let Some(held) = still_usable {
+                    delay = delay.min(held.usable_until.duration_since(now).unwrap_or_default());
+                }
+                gate.next_attempt_at = Some(now + delay);
+                gate.last_error = Some(err.clone());
                 if err.is_retryable() {
                     tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held = still_usable.is_some(), "AssumeRole failed, will retry");
                 } else {

@@ -162,7 +162,13 @@ impl StsDouble {
 impl HttpConnector for StsDouble {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default();
-        let form = parse_form(&body);
+        let mut form = parse_form(&body);
+        // Which access key signed the call: lets chaining tests see whose credentials were used.
+        if let Some(auth) = request.headers().get("authorization") {
+            if let Some(key) = auth.split("Credential=").nth(1).and_then(|c| c.split('/').next()) {
+                form.insert("_signed_by".into(), vec![key.to_string()]);
+            }
+        }
         let action = form.get("Action").and_then(|v| v.first()).cloned().unwrap_or_default();
         let n = self.inner.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.requests.lock().unwrap().push(form);
