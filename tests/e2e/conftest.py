@@ -1,0 +1,176 @@
+"""Session-wide loopback STS scenario for the end-to-end tests.
+
+Reuses the scenario named by CROSS_ACCOUNT_TEST_SCENARIO (as exported by
+scripts/with-local-sts); otherwise starts a private moto server for the
+session and stops it afterwards. boto3 is imported lazily because starting
+the harness is what installs it on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
+START_TIMEOUT_S = 600  # generous: a fresh machine may pip-install moto first
+
+
+def unavailable(reason: str) -> NoReturn:
+    # A developer without moto gets a skip; CI must never go green by skipping.
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"local STS emulator unavailable: {reason}", pytrace=False)
+    pytest.skip(f"local STS emulator unavailable: {reason}")
+
+
+def _harness(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(LOCAL_STS), *args],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    given = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
+    if given:
+        if not Path(given).is_file():
+            unavailable(f"CROSS_ACCOUNT_TEST_SCENARIO={given} is not a file")
+        yield Path(given)
+        return
+
+    state_dir = tmp_path_factory.mktemp("local-sts")
+    try:
+        try:
+            started = _harness("start", "--state-dir", str(state_dir))
+        except (OSError, subprocess.TimeoutExpired) as e:
+            unavailable(f"could not run {LOCAL_STS.name}: {e}")
+        if started.returncode != 0:
+            unavailable(
+                started.stderr.strip()[-2000:] or f"exit status {started.returncode}"
+            )
+        yield state_dir / "scenario.json"
+    finally:
+        _harness("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture(scope="session")
+def scenario(scenario_path: Path) -> dict[str, Any]:
+    return dict(json.loads(scenario_path.read_text()))
+
+
+@pytest.fixture(scope="session")
+def scenario_dir(scenario_path: Path) -> Path:
+    """The state dir, as `local_sts.py setup-role --state-dir` wants it."""
+    return scenario_path.parent
+
+
+Credentials = dict[str, str]
+
+
+class Aws:
+    """boto3 clients bound to the scenario, isolated from the user's ~/.aws."""
+
+    def __init__(self, scenario: dict[str, Any]) -> None:
+        self.scenario = scenario
+        self.partner: Credentials = {
+            "AccessKeyId": scenario["partner_access_key_id"],
+            "SecretAccessKey": scenario["partner_secret_access_key"],
+        }
+
+    def client(self, service: str, creds: Credentials | None = None) -> Any:
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        creds = creds or self.partner
+        core = botocore.session.Session()
+        # Explicit keys already win, but a profile could still change
+        # addressing style, retries or the endpoint.
+        core.set_config_variable("config_file", os.devnull)
+        core.set_config_variable("credentials_file", os.devnull)
+        session = boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds.get("SessionToken"),
+            region_name=self.scenario["region"],
+            botocore_session=core,
+        )
+        return session.client(
+            service,
+            endpoint_url=self.scenario["endpoint_url"],
+            # One attempt: a denied call must surface, not be retried.
+            config=Config(
+                retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30
+            ),
+        )
+
+    def assume(self, external_id: str | None, **extra: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "RoleArn": self.scenario["role_arn"],
+            "RoleSessionName": "e2e-harness",
+            **extra,
+        }
+        if external_id is not None:
+            params["ExternalId"] = external_id
+        return dict(self.client("sts").assume_role(**params))
+
+
+@pytest.fixture(scope="session")
+def aws(scenario: dict[str, Any]) -> Aws:
+    return Aws(scenario)
+
+
+@pytest.fixture(scope="session")
+def cli_env(
+    scenario: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., dict[str, str]]:
+    """Environment for the AWS CLI: only the given keys, nothing from ~/.aws."""
+    empty = tmp_path_factory.mktemp("aws-cli-home")
+    (empty / "config").touch()
+    (empty / "credentials").touch()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(
+        AWS_ENDPOINT_URL=scenario["endpoint_url"],
+        AWS_REGION=scenario["region"],
+        AWS_DEFAULT_REGION=scenario["region"],
+        AWS_CONFIG_FILE=str(empty / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(empty / "credentials"),
+        AWS_EC2_METADATA_DISABLED="true",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+
+    def env(creds: Credentials) -> dict[str, str]:
+        e = dict(
+            base,
+            AWS_ACCESS_KEY_ID=creds["AccessKeyId"],
+            AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
+        )
+        if "SessionToken" in creds:
+            e["AWS_SESSION_TOKEN"] = creds["SessionToken"]
+        return e
+
+    return env
+
+
+@pytest.fixture(scope="session")
+def aws_cli() -> str:
+    path = shutil.which("aws")
+    if path is None:
+        unavailable(
+            "the aws CLI is not installed (scripts/ensure-python-deps installs it)"
+        )
+    return path
