@@ -281,6 +281,16 @@ impl Refresher {
         result
     }
 
+    /// The held credentials if they can be handed out now without any fetch: synchronous, for
+    /// callers outside an async runtime (language bindings) that fall back to `credentials`.
+    pub(crate) fn fresh(&self) -> Option<TemporaryCredentials> {
+        let now = self.config.time.now();
+        let state = self.state.load();
+        let held = state.held.as_ref().filter(|_| !state.invalidated)?;
+        let fresh = now < held.usable_until && (self.config.auto_refresh || now < held.refresh_at);
+        fresh.then(|| held.creds.clone())
+    }
+
     /// Marks the held credentials stale: the next read fetches, once, however many readers.
     pub(crate) fn invalidate(&self) {
         self.state.rcu(|cur| {

@@ -92,6 +92,25 @@ impl CrossAccountSession {
         self.refresher.credentials().await
     }
 
+    /// The cached credentials if they are fresh, without waiting or locking; `None` when a
+    /// fetch is needed (then call [`credentials`](Self::credentials)). For synchronous callers.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cross_account::CrossAccountSession) -> Result<(), cross_account::Error> {
+    /// let creds = match session.cached_credentials() {
+    ///     Some(c) => c,
+    ///     None => session.credentials().await?,
+    /// };
+    /// # let _ = creds;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cached_credentials(&self) -> Option<TemporaryCredentials> {
+        self.refresher.fresh()
+    }
+
     /// Marks the held credentials stale, so the next read fetches new ones (one AssumeRole call
     /// however many readers). For callers that got `ExpiredToken` or `InvalidClientTokenId` from
     /// a service. The retry backoff still applies.

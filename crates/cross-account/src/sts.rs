@@ -3,6 +3,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -12,6 +13,12 @@ use aws_sdk_sts::config::IdentityCache;
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::RequestId;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::date_time::Format;
 use aws_smithy_types::timeout::TimeoutConfig;
 use tokio::sync::OnceCell;
 
@@ -81,6 +88,38 @@ pub struct CallerIdentity {
     pub arn: String,
     /// The unique id of the caller.
     pub user_id: String,
+    /// The STS server's clock, from the response's `Date` header (whole seconds).
+    pub server_time: Option<SystemTime>,
+    /// The local clock when the response arrived, to compare with `server_time`.
+    pub local_time: SystemTime,
+}
+
+/// Reads the `Date` header of the response, so diagnostics can compare the two clocks.
+#[derive(Debug, Clone, Default)]
+struct ServerClock(Arc<Mutex<Option<SystemTime>>>);
+
+impl Intercept for ServerClock {
+    fn name(&self) -> &'static str {
+        "CrossAccountServerClock"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let date = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|d| aws_smithy_types::DateTime::from_str(d, Format::HttpDate).ok())
+            .and_then(|d| SystemTime::try_from(d).ok());
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = date;
+        }
+        Ok(())
+    }
 }
 
 /// The STS client, created on first use so that `build()` stays free of I/O.
@@ -241,15 +280,21 @@ impl StsAssumer {
     /// `GetCallerIdentity` with the source credentials, for diagnostics.
     pub(crate) async fn caller_identity(&self) -> Result<CallerIdentity, Error> {
         let (client, region) = self.client().await?;
+        let clock = ServerClock::default();
         let out = client
             .get_caller_identity()
+            .customize()
+            .interceptor(clock.clone())
             .send()
             .await
             .map_err(|e| classify(e, &self.input, region))?;
+        let server_time = clock.0.lock().ok().and_then(|t| *t);
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
             user_id: out.user_id().unwrap_or_default().to_string(),
+            server_time,
+            local_time: SystemTime::now(),
         })
     }
 }

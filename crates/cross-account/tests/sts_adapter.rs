@@ -223,4 +223,8 @@ async fn caller_identity_comes_from_the_source_credentials() {
     let me = session.source_identity().await.unwrap();
     assert_eq!(me.account, "111111111111");
     assert_eq!(me.arn, "arn:aws:iam::111111111111:user/partner");
+    let server = me.server_time.expect("the Date header is read");
+    let expected = aws_smithy_async::time::TimeSource::now(&time) + Duration::from_secs(600);
+    let diff = server.duration_since(expected).unwrap_or_else(|e| e.duration());
+    assert!(diff <= Duration::from_secs(1), "{diff:?}");
 }

@@ -176,7 +176,13 @@ impl HttpConnector for StsDouble {
         let time = self.inner.time.clone();
         HttpConnectorFuture::new(async move {
             if action == "GetCallerIdentity" {
-                return Ok(xml(200, CALLER_IDENTITY.to_string()));
+                let mut resp = xml(200, CALLER_IDENTITY.to_string());
+                // A server clock 10 minutes ahead of ours.
+                let ahead = aws_smithy_types::DateTime::from(time.now() + Duration::from_secs(600))
+                    .fmt(aws_smithy_types::date_time::Format::HttpDate)
+                    .unwrap();
+                resp.headers_mut().insert("date", ahead);
+                return Ok(resp);
             }
             match reply {
                 Reply::Ok { lifetime, delay } => {
