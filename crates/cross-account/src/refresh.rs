@@ -597,3 +597,146 @@ impl TaskSignals {
         self.running.load(Ordering::Acquire)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_async::rt::sleep::TokioSleep;
+    use aws_smithy_async::time::TimeSource;
+
+    /// Wall time that follows tokio's paused clock.
+    #[derive(Debug)]
+    struct Paused(SystemTime, tokio::time::Instant);
+    impl TimeSource for Paused {
+        fn now(&self) -> SystemTime {
+            self.0 + (tokio::time::Instant::now() - self.1)
+        }
+    }
+
+    /// A fetcher without any SDK: counts calls and issues credentials of a fixed lifetime.
+    struct Counting {
+        calls: Arc<AtomicU64>,
+        time: SharedTimeSource,
+        lifetime: Duration,
+    }
+    impl Fetch for Counting {
+        fn fetch(&self) -> FetchFuture<'_> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            let expiry = self.time.now() + self.lifetime;
+            Box::pin(async move {
+                Ok(TemporaryCredentials::new(
+                    format!("ASIA{n}"),
+                    "s".into(),
+                    "t".into(),
+                    expiry,
+                    "",
+                ))
+            })
+        }
+        fn role_arn(&self) -> &str {
+            "arn:aws:iam::123456789012:role/R"
+        }
+        fn session_name(&self) -> &str {
+            "s"
+        }
+    }
+
+    fn refresher(lifetime: Duration) -> (Arc<Refresher>, Arc<AtomicU64>, SharedTimeSource) {
+        let time = SharedTimeSource::new(Paused(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            tokio::time::Instant::now(),
+        ));
+        let calls = Arc::new(AtomicU64::new(0));
+        let fetch = Counting {
+            calls: calls.clone(),
+            time: time.clone(),
+            lifetime,
+        };
+        let config = RefreshConfig {
+            auto_refresh: true,
+            window: None,
+            margin: DEFAULT_MANDATORY_MARGIN,
+            retry: RetryConfig::default(),
+            time: time.clone(),
+            sleep: SharedAsyncSleep::new(TokioSleep::new()),
+        };
+        (
+            Arc::new(Refresher::new(Box::new(fetch), config)),
+            calls,
+            time,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_the_last_handle_ends_the_task_and_stops_calls() {
+        let (r, calls, _) = refresher(Duration::from_secs(900));
+        r.credentials().await.unwrap();
+        let signals = r.task_signals();
+        tokio::task::yield_now().await;
+        assert!(signals.is_running());
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        let before = calls.load(Ordering::SeqCst);
+        assert!(before >= 5, "refreshing while alive: {before}");
+        drop(r);
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(!signals.is_running(), "task ended");
+        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            before,
+            "no STS call after the drop"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refresh_point_lies_in_the_jittered_window() {
+        for lifetime in [900u64, 3600, 43200] {
+            let (r, _, time) = refresher(Duration::from_secs(lifetime));
+            let mut points = Vec::new();
+            for _ in 0..200 {
+                let now = time.now();
+                let creds = TemporaryCredentials::new(
+                    "A",
+                    "s".into(),
+                    "t".into(),
+                    now + Duration::from_secs(lifetime),
+                    "",
+                );
+                let held = r.schedule(creds, now);
+                let before_expiry = (now + Duration::from_secs(lifetime))
+                    .duration_since(held.refresh_at)
+                    .unwrap();
+                points.push(before_expiry.as_secs_f64());
+            }
+            let window = (lifetime as f64 / 3.0).min(300.0);
+            let (lo, hi) = points
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
+            assert!(
+                lo >= window / 2.0 - 0.001 && hi <= window + 0.001,
+                "{lifetime}: [{lo}, {hi}] outside [{}, {window}]",
+                window / 2.0
+            );
+            // The jitter actually spreads: a fleet does not refresh in lockstep.
+            assert!(hi - lo > window / 4.0, "{lifetime}: spread {}", hi - lo);
+        }
+    }
+
+    #[test]
+    fn backoff_ceiling_doubles_up_to_the_cap() {
+        let r = RetryConfig::default();
+        let secs: Vec<u64> = (1..=9).map(|n| r.ceiling(n).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(r.ceiling(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cached_read_is_synchronous_and_respects_the_margin() {
+        let (r, _, _) = refresher(Duration::from_secs(900));
+        assert!(r.fresh().is_none());
+        r.credentials().await.unwrap();
+        assert!(r.fresh().is_some());
+        r.invalidate();
+        assert!(r.fresh().is_none());
+    }
+}

@@ -205,11 +205,6 @@ impl CrossAccountSession {
     pub async fn source_identity(&self) -> Result<CallerIdentity, Error> {
         self.sts.caller_identity().await
     }
-
-    #[cfg(test)]
-    pub(crate) fn refresher(&self) -> &Arc<Refresher> {
-        &self.refresher
-    }
 }
 
 impl fmt::Debug for CrossAccountSession {

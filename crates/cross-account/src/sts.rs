@@ -466,17 +466,17 @@ fn classify_code(
 fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<String>) -> Error {
     let external = match &input.external_id {
         Some(id) => format!(
-            "the external ID you sent ({} characters) must match the policy's sts:ExternalId exactly (case-sensitive, no surrounding whitespace)",
+            "the external ID you sent ({} characters) is exactly the policy's sts:ExternalId (case-sensitive, no surrounding whitespace)",
             id.as_str().chars().count()
         ),
-        None => "you sent no external ID; if the policy has an sts:ExternalId condition, pass the one the trusting account agreed with you".to_string(),
+        None => "you sent no external ID: if the policy has an sts:ExternalId condition, pass the one agreed with the trusting account".to_string(),
     };
     Error::AccessDenied {
         role_arn: input.role_arn.to_string(),
         message,
         request_id,
         hint: format!(
-            "Check that the trust policy of {} allows your principal (your account's root or your exact user/role ARN) to call sts:AssumeRole; that {external}; and that your own identity is allowed sts:AssumeRole on the role",
+            "Check that (1) the trust policy of {} allows your principal (your account's root or your exact user/role ARN) to call sts:AssumeRole; (2) {external}; (3) your own identity is allowed sts:AssumeRole on the role",
             input.role_arn
         ),
     }
@@ -484,7 +484,9 @@ fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<St
 
 /// The SDK reports a missing credentials provider only as an auth-scheme selection failure,
 /// whose type is private; its debug text is the one stable signal.
-fn lacks_identity<E: StdError + 'static>(err: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> bool {
+fn lacks_identity<E: StdError + 'static>(
+    err: &SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> bool {
     let text = format!("{err:?}");
     text.contains("NoMatchingAuthScheme") || text.contains("NoIdentityResolver")
 }

@@ -45,7 +45,11 @@ async fn ten_thousand_cold_readers_make_one_call() {
 
 #[test]
 fn threads_on_a_cold_session_make_one_call() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let time = rt.block_on(async { PausedTime::new() });
     let double = StsDouble::issuing(time.clone(), 3600);
     let session = session_builder(&double, &time).build().unwrap();
@@ -95,16 +99,25 @@ async fn a_thousand_refresh_cycles_one_call_each_and_readers_never_wait() {
     assert_eq!(double.calls(), 1001, "exactly one call per lifetime");
     assert_eq!(status.sts_calls, 1001);
     assert_eq!(waited, 0, "no read waited for STS ({reads} reads)");
-    assert!(distinct >= 1000, "readers saw {distinct} credential generations");
+    assert!(
+        distinct >= 1000,
+        "readers saw {distinct} credential generations"
+    );
     // Every refresh lands in [expiry - window, expiry - window/2]: window = min(300, 900/3) = 300 s,
     // so credentials are replaced after 600 to 750 s of their 900 s (+2 s of STS latency).
     let elapsed = Instant::now() - common_start(&time);
     let per_cycle = elapsed.as_secs_f64() / 1000.0;
-    assert!((600.0..=760.0).contains(&per_cycle), "mean cycle {per_cycle} s");
+    assert!(
+        (600.0..=760.0).contains(&per_cycle),
+        "mean cycle {per_cycle} s"
+    );
 }
 
 fn common_start(time: &PausedTime) -> Instant {
-    let since = time.now().duration_since(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)).unwrap();
+    let since = time
+        .now()
+        .duration_since(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+        .unwrap();
     Instant::now() - since
 }
 
@@ -118,11 +131,20 @@ async fn outage_during_prefetch(fault: Reply) -> (u64, f64) {
     let outage_ends = time.now() + Duration::from_secs(600 + 240);
     let t = time.clone();
     let f = fault.clone();
-    double.set_script(move |_| if t.now() < outage_ends { f.clone() } else { Reply::ok(900) });
+    double.set_script(move |_| {
+        if t.now() < outage_ends {
+            f.clone()
+        } else {
+            Reply::ok(900)
+        }
+    });
     let recovered_at;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let creds = session.credentials().await.unwrap_or_else(|e| panic!("read failed while valid credentials were held: {e}"));
+        let creds = session
+            .credentials()
+            .await
+            .unwrap_or_else(|e| panic!("read failed while valid credentials were held: {e}"));
         assert_usable(&creds, &time);
         if creds.access_key_id() != first.access_key_id() {
             recovered_at = Some(time.now());
@@ -131,7 +153,10 @@ async fn outage_during_prefetch(fault: Reply) -> (u64, f64) {
         assert!(time.now() < first.expiration(), "never recovered");
     }
     let during = double.calls() - 2; // minus the first and the recovering call
-    let recovered_after = recovered_at.unwrap().duration_since(outage_ends).unwrap_or_default();
+    let recovered_after = recovered_at
+        .unwrap()
+        .duration_since(outage_ends)
+        .unwrap_or_default();
     let status = session.status();
     assert!(status.last_error.is_none(), "a success clears the error");
     assert_eq!(status.consecutive_failures, 0);
@@ -140,14 +165,26 @@ async fn outage_during_prefetch(fault: Reply) -> (u64, f64) {
 
 #[tokio::test(start_paused = true)]
 async fn sts_failing_during_prefetch_keeps_reads_working() {
-    for fault in [Reply::Status(500), Reply::Status(503), Reply::throttle(), Reply::Hang, Reply::ConnectionError] {
+    for fault in [
+        Reply::Status(500),
+        Reply::Status(503),
+        Reply::throttle(),
+        Reply::Hang,
+        Reply::ConnectionError,
+    ] {
         let label = format!("{fault:?}");
         let (during, recovered_after) = outage_during_prefetch(fault).await;
         // Full-jitter backoff (1 s base, 60 s cap) over at most 300 s of outage: a tight loop
         // would be hundreds of calls.
-        assert!((1..=40).contains(&during), "{label}: {during} calls during the outage");
+        assert!(
+            (1..=40).contains(&during),
+            "{label}: {during} calls during the outage"
+        );
         // The first attempt after STS is back succeeds: within one maximum backoff (+ a hang's timeout).
-        assert!(recovered_after <= 61.0 + 5.0, "{label}: recovered {recovered_after} s after STS came back");
+        assert!(
+            recovered_after <= 61.0 + 5.0,
+            "{label}: recovered {recovered_after} s after STS came back"
+        );
     }
 }
 
@@ -159,7 +196,13 @@ async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
     let first = session.credentials().await.unwrap();
     let back_at = first.expiration() + Duration::from_secs(600);
     let t = time.clone();
-    double.set_script(move |_| if t.now() < back_at { Reply::Status(503) } else { Reply::ok(900) });
+    double.set_script(move |_| {
+        if t.now() < back_at {
+            Reply::Status(503)
+        } else {
+            Reply::ok(900)
+        }
+    });
     let (mut ok, mut errors) = (0, 0);
     let mut recovered = false;
     while time.now() < back_at + Duration::from_secs(120) {
@@ -175,7 +218,10 @@ async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
             }
             Err(e) => {
                 assert!(matches!(e, Error::Unavailable { .. }), "{e:?}");
-                assert!(time.now() + MARGIN >= first.expiration(), "error while credentials were valid");
+                assert!(
+                    time.now() + MARGIN >= first.expiration(),
+                    "error while credentials were valid"
+                );
                 errors += 1;
             }
         }
@@ -212,7 +258,10 @@ async fn access_denied_mid_life_is_surfaced_and_calls_stay_bounded() {
         }
     }
     let status = session.status();
-    assert!(matches!(status.last_error, Some(Error::AccessDenied { .. })));
+    assert!(matches!(
+        status.last_error,
+        Some(Error::AccessDenied { .. })
+    ));
     assert!(denied > 100_000, "{denied}");
     // 360,000 reads; the backoff (60 s cap) allows about one call a minute.
     assert!(double.calls() < 200, "{} calls", double.calls());
@@ -227,13 +276,20 @@ async fn cold_start_failure_is_returned_at_once_and_not_retried_by_readers() {
         let err = session.credentials().await.unwrap_err();
         assert_eq!(err.kind(), "access_denied");
     }
-    assert_eq!(double.calls(), 1, "readers inside the backoff reuse the error");
+    assert_eq!(
+        double.calls(),
+        1,
+        "readers inside the backoff reuse the error"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn invalidate_refetches_once_for_any_number_of_readers() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok { lifetime: Duration::from_secs(3600), delay: Duration::from_millis(200) });
+    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
+        lifetime: Duration::from_secs(3600),
+        delay: Duration::from_millis(200),
+    });
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     session.invalidate();
@@ -252,10 +308,17 @@ async fn invalidate_refetches_once_for_any_number_of_readers() {
 async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
     let time = PausedTime::new();
     let double = StsDouble::issuing(time.clone(), 900);
-    let session = session_builder(&double, &time).auto_refresh(false).build().unwrap();
+    let session = session_builder(&double, &time)
+        .auto_refresh(false)
+        .build()
+        .unwrap();
     let first = session.credentials().await.unwrap();
     tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
-    assert_eq!(double.calls(), 1, "no background refresh when auto_refresh is off");
+    assert_eq!(
+        double.calls(),
+        1,
+        "no background refresh when auto_refresh is off"
+    );
     assert!(!session.status().background_task_running);
     let second = session.credentials().await.unwrap();
     assert_ne!(second.access_key_id(), first.access_key_id());
@@ -288,11 +351,21 @@ async fn role_chaining_clamps_and_inner_refreshes_flow_through() {
     outer.invalidate();
     outer.credentials().await.unwrap();
     let reqs = double.requests();
-    let outer_calls: Vec<_> = reqs.iter().filter(|r| r["RoleArn"][0] == ROLE_ARN).collect();
+    let outer_calls: Vec<_> = reqs
+        .iter()
+        .filter(|r| r["RoleArn"][0] == ROLE_ARN)
+        .collect();
     assert_eq!(outer_calls.len(), 2);
     assert_eq!(outer_calls[0]["DurationSeconds"][0], "3600");
-    assert_eq!(outer_calls[1]["_signed_by"][0], inner_second.access_key_id(), "the outer call is signed with the inner session's refreshed credentials");
-    let inner_calls = reqs.iter().filter(|r| r["RoleArn"][0].ends_with(":role/Hop")).count();
+    assert_eq!(
+        outer_calls[1]["_signed_by"][0],
+        inner_second.access_key_id(),
+        "the outer call is signed with the inner session's refreshed credentials"
+    );
+    let inner_calls = reqs
+        .iter()
+        .filter(|r| r["RoleArn"][0].ends_with(":role/Hop"))
+        .count();
     assert_eq!(inner_calls, 2);
 }
 
@@ -311,7 +384,10 @@ async fn provides_credentials_to_the_sdk() {
     let denied = StsDouble::new(time.clone(), |_| Reply::access_denied());
     let session = session_builder(&denied, &time).build().unwrap();
     let err = session.provide_credentials().await.unwrap_err();
-    let text = format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err));
+    let text = format!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(&err)
+    );
     assert!(text.contains("access denied"), "{text}");
 }
 
@@ -328,11 +404,35 @@ async fn clock_skewed_answer_is_refused_not_served() {
 #[tokio::test(start_paused = true)]
 async fn builder_checks_refresh_settings() {
     let b = || CrossAccountSession::builder().role_arn(ROLE_ARN);
-    let err = b().refresh_window(Duration::from_secs(10)).build().unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { field: "refresh_window", .. }));
-    let err = b().mandatory_margin(Duration::from_secs(600)).build().unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { field: "mandatory_margin", .. }));
-    let err = b().retry(cross_account::RetryConfig::default().base_delay(Duration::ZERO)).build().unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { field: "retry", .. }));
+    let err = b()
+        .refresh_window(Duration::from_secs(10))
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            field: "refresh_window",
+            ..
+        }
+    ));
+    let err = b()
+        .mandatory_margin(Duration::from_secs(600))
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter {
+            field: "mandatory_margin",
+            ..
+        }
+    ));
+    let err = b()
+        .retry(cross_account::RetryConfig::default().base_delay(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidParameter { field: "retry", .. }
+    ));
     let _ = Arc::new(());
 }

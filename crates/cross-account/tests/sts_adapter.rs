@@ -17,26 +17,42 @@ async fn every_field_is_sent_exactly_as_given() {
         .session_name("nightly@sync")
         .duration(Duration::from_secs(900))
         .policy(policy)
-        .policy_arns(["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::123456789012:policy/p/Q"])
+        .policy_arns([
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::123456789012:policy/p/Q",
+        ])
         .tags([("team", "data eng"), ("Ünï", "värde")])
         .transitive_tag_keys(["team"])
         .source_identity("alice@example.com")
-        .mfa("arn:aws:iam::111111111111:mfa/alice", || Ok("654321".to_string()))
+        .mfa("arn:aws:iam::111111111111:mfa/alice", || {
+            Ok("654321".to_string())
+        })
         .build()
         .unwrap();
     session.credentials().await.unwrap();
     let reqs = double.requests();
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
-    let one = |k: &str| r.get(k).and_then(|v| v.first()).cloned().unwrap_or_else(|| panic!("{k} missing in {r:?}"));
+    let one = |k: &str| {
+        r.get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_else(|| panic!("{k} missing in {r:?}"))
+    };
     assert_eq!(one("Action"), "AssumeRole");
     assert_eq!(one("RoleArn"), ROLE_ARN);
     assert_eq!(one("ExternalId"), "Ext-Id_123+=,.@:/");
     assert_eq!(one("RoleSessionName"), "nightly@sync");
     assert_eq!(one("DurationSeconds"), "900");
     assert_eq!(one("Policy"), policy);
-    assert_eq!(one("PolicyArns.member.1.arn"), "arn:aws:iam::aws:policy/ReadOnlyAccess");
-    assert_eq!(one("PolicyArns.member.2.arn"), "arn:aws:iam::123456789012:policy/p/Q");
+    assert_eq!(
+        one("PolicyArns.member.1.arn"),
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    );
+    assert_eq!(
+        one("PolicyArns.member.2.arn"),
+        "arn:aws:iam::123456789012:policy/p/Q"
+    );
     assert_eq!(one("Tags.member.1.Key"), "team");
     assert_eq!(one("Tags.member.1.Value"), "data eng");
     assert_eq!(one("Tags.member.2.Key"), "Ünï");
@@ -60,8 +76,18 @@ async fn optional_fields_are_absent_when_unset_and_defaults_are_sent() {
     let creds = session.credentials().await.unwrap();
     assert_eq!(creds.account_id(), Some("123456789012"));
     let r = &double.requests()[0];
-    for absent in ["ExternalId", "Policy", "SourceIdentity", "SerialNumber", "TokenCode", "Tags.member.1.Key"] {
-        assert!(!r.contains_key(absent), "{absent} should not be sent: {r:?}");
+    for absent in [
+        "ExternalId",
+        "Policy",
+        "SourceIdentity",
+        "SerialNumber",
+        "TokenCode",
+        "Tags.member.1.Key",
+    ] {
+        assert!(
+            !r.contains_key(absent),
+            "{absent} should not be sent: {r:?}"
+        );
     }
     assert_eq!(r["DurationSeconds"], vec!["3600"]);
     assert!(r["RoleSessionName"][0].starts_with("cross-account-"));
@@ -76,23 +102,41 @@ async fn mfa_token_is_asked_at_each_call_and_checked() {
     let session = session_builder(&double, &time)
         .auto_refresh(false)
         .mfa("arn:aws:iam::111111111111:mfa/alice", move || {
-            Ok(format!("{:06}", c.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+            Ok(format!(
+                "{:06}",
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            ))
         })
         .build()
         .unwrap();
     session.credentials().await.unwrap();
     session.invalidate();
     session.credentials().await.unwrap();
-    let codes: Vec<String> = double.requests().iter().map(|r| r["TokenCode"][0].clone()).collect();
+    let codes: Vec<String> = double
+        .requests()
+        .iter()
+        .map(|r| r["TokenCode"][0].clone())
+        .collect();
     assert_eq!(codes, ["000000", "000001"]);
 
     let bad = session_builder(&double, &time)
-        .mfa("arn:aws:iam::111111111111:mfa/alice", || Ok("12345".to_string()))
+        .mfa("arn:aws:iam::111111111111:mfa/alice", || {
+            Ok("12345".to_string())
+        })
         .build()
         .unwrap();
     let before = double.calls();
     let err = bad.credentials().await.unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { field: "mfa_token", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::InvalidParameter {
+                field: "mfa_token",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(double.calls(), before, "a bad MFA code must not reach STS");
 }
 
@@ -146,7 +190,12 @@ async fn every_error_kind_is_classified() {
 async fn access_denied_carries_the_hint_and_request_id() {
     let err = classify(Reply::access_denied()).await;
     match &err {
-        Error::AccessDenied { role_arn, hint, request_id, message } => {
+        Error::AccessDenied {
+            role_arn,
+            hint,
+            request_id,
+            message,
+        } => {
             assert_eq!(role_arn, ROLE_ARN);
             assert_eq!(request_id.as_deref(), Some("req-0"));
             assert!(message.contains("not authorized"));
@@ -168,7 +217,10 @@ async fn hang_is_cut_by_the_default_attempt_timeout() {
     let err = session.credentials().await.unwrap_err();
     assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(6), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(6),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -195,20 +247,30 @@ async fn no_source_credentials_is_its_own_error() {
     #[derive(Debug)]
     struct Nothing;
     impl aws_credential_types::provider::ProvideCredentials for Nothing {
-        fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        fn provide_credentials<'a>(
+            &'a self,
+        ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
         where
             Self: 'a,
         {
             aws_credential_types::provider::future::ProvideCredentials::ready(Err(
-                aws_credential_types::provider::error::CredentialsError::not_loaded("no env, no profile, no IMDS"),
+                aws_credential_types::provider::error::CredentialsError::not_loaded(
+                    "no env, no profile, no IMDS",
+                ),
             ))
         }
     }
     let config = config
         .to_builder()
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(Nothing))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Nothing),
+        )
         .build();
-    let session = CrossAccountSession::builder().role_arn(ROLE_ARN).sdk_config(&config).build().unwrap();
+    let session = CrossAccountSession::builder()
+        .role_arn(ROLE_ARN)
+        .sdk_config(&config)
+        .build()
+        .unwrap();
     let err = session.credentials().await.unwrap_err();
     assert_eq!(err.kind(), "no_source_credentials", "{err:?}");
     assert!(err.to_string().contains("AWS_PROFILE"), "{err}");
@@ -225,6 +287,8 @@ async fn caller_identity_comes_from_the_source_credentials() {
     assert_eq!(me.arn, "arn:aws:iam::111111111111:user/partner");
     let server = me.server_time.expect("the Date header is read");
     let expected = aws_smithy_async::time::TimeSource::now(&time) + Duration::from_secs(600);
-    let diff = server.duration_since(expected).unwrap_or_else(|e| e.duration());
+    let diff = server
+        .duration_since(expected)
+        .unwrap_or_else(|e| e.duration());
     assert!(diff <= Duration::from_secs(1), "{diff:?}");
 }

@@ -288,7 +288,7 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!("a,b".parse::<PolicyArns>().is_err(), true);
+        assert!("a,b".parse::<PolicyArns>().is_err());
         assert_eq!("".parse::<PolicyArns>().unwrap().len(), 0);
     }
 

@@ -86,7 +86,8 @@ mod tests {
     proptest! {
         #[test]
         fn valid_names_round_trip(s in "[A-Za-z0-9_+=,.@-]{2,64}") {
-            prop_assert_eq!(s.parse::<SessionName>().unwrap().as_str(), s.as_str());
+            let name = s.parse::<SessionName>().unwrap();
+            prop_assert_eq!(name.as_str(), s.as_str());
         }
 
         #[test]

@@ -55,7 +55,11 @@ pub enum Reply {
     /// Credentials whose expiration is already past (clock skew).
     Expired,
     /// An STS error document with this HTTP status and code.
-    Error { status: u16, code: &'static str, message: &'static str },
+    Error {
+        status: u16,
+        code: &'static str,
+        message: &'static str,
+    },
     /// moto's style: nested `<Errors><Error>`, so the SDK sees no code.
     Bare403,
     /// A status with an empty body.
@@ -72,10 +76,17 @@ pub enum Reply {
 
 impl Reply {
     pub fn ok(lifetime_secs: u64) -> Reply {
-        Reply::Ok { lifetime: Duration::from_secs(lifetime_secs), delay: Duration::ZERO }
+        Reply::Ok {
+            lifetime: Duration::from_secs(lifetime_secs),
+            delay: Duration::ZERO,
+        }
     }
     pub fn throttle() -> Reply {
-        Reply::Error { status: 400, code: "Throttling", message: "Rate exceeded" }
+        Reply::Error {
+            status: 400,
+            code: "Throttling",
+            message: "Rate exceeded",
+        }
     }
     pub fn access_denied() -> Reply {
         Reply::Error {
@@ -161,15 +172,27 @@ impl StsDouble {
 
 impl HttpConnector for StsDouble {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default();
+        let body = request
+            .body()
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b).to_string())
+            .unwrap_or_default();
         let mut form = parse_form(&body);
         // Which access key signed the call: lets chaining tests see whose credentials were used.
         if let Some(auth) = request.headers().get("authorization") {
-            if let Some(key) = auth.split("Credential=").nth(1).and_then(|c| c.split('/').next()) {
+            if let Some(key) = auth
+                .split("Credential=")
+                .nth(1)
+                .and_then(|c| c.split('/').next())
+            {
                 form.insert("_signed_by".into(), vec![key.to_string()]);
             }
         }
-        let action = form.get("Action").and_then(|v| v.first()).cloned().unwrap_or_default();
+        let action = form
+            .get("Action")
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default();
         let n = self.inner.calls.fetch_add(1, Ordering::SeqCst);
         self.inner.requests.lock().unwrap().push(form);
         let reply = (self.inner.script.lock().unwrap())(n);
@@ -230,7 +253,9 @@ fn xml(status: u16, body: String) -> Response<SdkBody> {
         .nth(1)
         .and_then(|rest| rest.split('<').next())
         .map(str::to_string);
-    let mut resp = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
+    // Streamed like a real connection's body, which the SDK's own trace log cannot print.
+    let streamed = SdkBody::from_body_1_x(http_body_util::Full::new(bytes::Bytes::from(body)));
+    let mut resp = Response::new(StatusCode::try_from(status).unwrap(), streamed);
     resp.headers_mut().insert("content-type", "text/xml");
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-amzn-requestid", id);
@@ -239,7 +264,10 @@ fn xml(status: u16, body: String) -> Response<SdkBody> {
 }
 
 fn assume_role_xml(n: u64, expiry: SystemTime) -> String {
-    let secs = expiry.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let secs = expiry
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let when = aws_smithy_types::DateTime::from_secs(secs)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap();
@@ -277,7 +305,10 @@ fn decode(s: &str) -> String {
 }
 
 /// A session over the double with the paused clock.
-pub fn session_builder(double: &StsDouble, time: &PausedTime) -> cross_account::CrossAccountSessionBuilder {
+pub fn session_builder(
+    double: &StsDouble,
+    time: &PausedTime,
+) -> cross_account::CrossAccountSessionBuilder {
     cross_account::CrossAccountSession::builder()
         .role_arn(ROLE_ARN)
         .external_id("ExternalId123")
