@@ -42,6 +42,8 @@ mod params;
 mod refresh;
 mod session;
 mod sts;
+/// The trusting side: the account that owns the resources and creates the role.
+pub mod trust;
 mod validate;
 
 pub use arn::RoleArn;

@@ -79,8 +79,8 @@ const STATEMENT_KEYS: &[&str] = &[
 
 /// Parses and checks a trust policy. The error says what is wrong, and where.
 pub(crate) fn parse(policy_json: &str) -> Result<Document, String> {
-    let value: Value =
-        serde_json::from_str(policy_json).map_err(|e| format!("the policy is not valid JSON: {e}"))?;
+    let value: Value = serde_json::from_str(policy_json)
+        .map_err(|e| format!("the policy is not valid JSON: {e}"))?;
     let Value::Object(top) = value else {
         return Err("the policy must be a JSON object with a Statement".into());
     };
@@ -145,7 +145,10 @@ fn parse_statement(index: usize, raw: &Value) -> Result<Statement, String> {
             "{at} uses NotPrincipal, which IAM does not allow in a role trust policy"
         ));
     }
-    if let Some(key) = ["Resource", "NotResource"].iter().find(|k| map.contains_key(**k)) {
+    if let Some(key) = ["Resource", "NotResource"]
+        .iter()
+        .find(|k| map.contains_key(**k))
+    {
         return Err(format!(
             "{at} has a {key} element; a role trust policy has none (IAM: \"Has prohibited field {key}\")"
         ));
@@ -213,7 +216,9 @@ fn string_list(at: &str, value: &Value) -> Result<Vec<String>, String> {
             })
             .collect(),
         Value::Array(_) => Err(format!("{at} is an empty list")),
-        other => Err(format!("{at} must be a string or a list of strings, but it is {other}")),
+        other => Err(format!(
+            "{at} must be a string or a list of strings, but it is {other}"
+        )),
     }
 }
 
@@ -232,7 +237,9 @@ fn parse_conditions(at: &str, block: &Map<String, Value>) -> Result<Vec<Conditio
                 Value::String(s) => Ok(s.clone()),
                 Value::Bool(b) => Ok(b.to_string()),
                 Value::Number(n) => Ok(n.to_string()),
-                other => Err(format!("{where_} has a value that is not a string: {other}")),
+                other => Err(format!(
+                    "{where_} has a value that is not a string: {other}"
+                )),
             };
             let values = match values {
                 Value::Array(items) => items.iter().map(scalar).collect::<Result<Vec<_>, _>>()?,
@@ -245,6 +252,9 @@ fn parse_conditions(at: &str, block: &Map<String, Value>) -> Result<Vec<Conditio
             });
         }
     }
+    // serde_json's map order depends on a feature flag elsewhere in the build: sort, so the
+    // order of explanations is the same in every build.
+    entries.sort_by(|a, b| (&a.operator, &a.key).cmp(&(&b.operator, &b.key)));
     Ok(entries)
 }
 
@@ -261,7 +271,10 @@ mod tests {
         let one = parse(r#"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}}"#).unwrap();
         assert_eq!(one.version, None);
         assert_eq!(one.statements.len(), 1);
-        assert_eq!(one.statements[0].principals, Principals::Aws(vec!["111122223333".into()]));
+        assert_eq!(
+            one.statements[0].principals,
+            Principals::Aws(vec!["111122223333".into()])
+        );
         let many = parse(r#"{"Version": "2012-10-17", "Id": "x", "Statement": [
             {"Sid": "A", "Effect": "Deny", "Principal": "*", "NotAction": ["sts:TagSession"],
              "Condition": {"Bool": {"aws:MultiFactorAuthPresent": false}, "StringEquals": {"k": ["a", 1]}}}]}"#).unwrap();
@@ -285,20 +298,46 @@ mod tests {
         assert!(err(r#"{"Statement": 1}"#).contains("object or a list"));
         assert!(err(r#"{"Version": "2020-01-01", "Statement": []}"#).contains("Version"));
         assert!(err(r#"{"Statment": []}"#).contains("unknown top-level"));
-        let base = |extra: &str| format!(r#"{{"Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "111122223333"}}{extra}}}]}}"#);
+        let base = |extra: &str| {
+            format!(
+                r#"{{"Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "111122223333"}}{extra}}}]}}"#
+            )
+        };
         assert!(err(&base("")).contains("neither Action nor NotAction"));
         assert!(err(&base(r#", "Action": "a", "NotAction": "b""#)).contains("both"));
         assert!(err(&base(r#", "Action": []"#)).contains("empty list"));
-        assert!(err(&base(r#", "Action": "a", "Resource": "*""#)).contains("prohibited field Resource"));
-        assert!(err(&base(r#", "Action": "a", "Condition": {"StringEquals": "x"}"#)).contains("must be an object"));
-        assert!(err(&base(r#", "Action": "a", "Condition": {"StringEquals": {"k": {"a": 1}}}"#)).contains("not a string"));
+        assert!(
+            err(&base(r#", "Action": "a", "Resource": "*""#)).contains("prohibited field Resource")
+        );
+        assert!(err(&base(
+            r#", "Action": "a", "Condition": {"StringEquals": "x"}"#
+        ))
+        .contains("must be an object"));
+        assert!(err(&base(
+            r#", "Action": "a", "Condition": {"StringEquals": {"k": {"a": 1}}}"#
+        ))
+        .contains("not a string"));
         assert!(err(&base(r#", "Action": "a", "Foo": 1"#)).contains("unknown element \"Foo\""));
-        assert!(err(r#"{"Statement": [{"Effect": "allow", "Principal": "*", "Action": "a"}]}"#).contains("case-sensitive"));
+        assert!(
+            err(r#"{"Statement": [{"Effect": "allow", "Principal": "*", "Action": "a"}]}"#)
+                .contains("case-sensitive")
+        );
         assert!(err(r#"{"Statement": [{"Principal": "*", "Action": "a"}]}"#).contains("no Effect"));
-        assert!(err(r#"{"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "1"}, "Action": "a"}]}"#).contains("NotPrincipal"));
-        assert!(err(r#"{"Statement": [{"Effect": "Allow", "Action": "a"}]}"#).contains("no Principal"));
-        assert!(err(r#"{"Statement": [{"Effect": "Allow", "Principal": "me", "Action": "a"}]}"#).contains("Principal must be"));
-        assert!(err(r#"{"Statement": [{"Effect": "Allow", "Principal": {"Foo": "x"}, "Action": "a"}]}"#).contains("unknown principal type"));
+        assert!(err(
+            r#"{"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "1"}, "Action": "a"}]}"#
+        )
+        .contains("NotPrincipal"));
+        assert!(
+            err(r#"{"Statement": [{"Effect": "Allow", "Action": "a"}]}"#).contains("no Principal")
+        );
+        assert!(
+            err(r#"{"Statement": [{"Effect": "Allow", "Principal": "me", "Action": "a"}]}"#)
+                .contains("Principal must be")
+        );
+        assert!(err(
+            r#"{"Statement": [{"Effect": "Allow", "Principal": {"Foo": "x"}, "Action": "a"}]}"#
+        )
+        .contains("unknown principal type"));
         assert!(err(r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": 111122223333}, "Action": "a"}]}"#).contains("string"));
     }
 }

@@ -77,7 +77,9 @@ impl Json {
     pub(crate) fn to_value(&self) -> serde_json::Value {
         match self {
             Json::Str(s) => serde_json::Value::String(s.clone()),
-            Json::Arr(items) => serde_json::Value::Array(items.iter().map(Json::to_value).collect()),
+            Json::Arr(items) => {
+                serde_json::Value::Array(items.iter().map(Json::to_value).collect())
+            }
             Json::Obj(entries) => serde_json::Value::Object(
                 entries
                     .iter()

@@ -64,7 +64,9 @@ fn last_segment(resource: &str) -> &str {
 impl Caller {
     /// Parses the ARN of whoever calls `AssumeRole`.
     pub(crate) fn parse(arn: &str) -> Result<Caller, String> {
-        let bad = |why: &str| format!("principal {arn:?} is not a caller ARN ({why}); expected {CALLER_SHAPE}");
+        let bad = |why: &str| {
+            format!("principal {arn:?} is not a caller ARN ({why}); expected {CALLER_SHAPE}")
+        };
         let parts = split_arn(arn).ok_or_else(|| bad("not an ARN"))?;
         if !PARTITIONS.contains(&parts.partition) {
             return Err(bad("unknown partition"));
@@ -94,14 +96,22 @@ impl Caller {
                 let rest = parts
                     .resource
                     .strip_prefix("assumed-role/")
-                    .ok_or_else(|| bad("only assumed-role sessions can call AssumeRole from STS credentials"))?;
+                    .ok_or_else(|| {
+                        bad("only assumed-role sessions can call AssumeRole from STS credentials")
+                    })?;
                 match rest.split_once('/') {
-                    Some((role, session)) if !role.is_empty() && !session.is_empty() && !session.contains('/') => {
+                    Some((role, session))
+                        if !role.is_empty() && !session.is_empty() && !session.contains('/') =>
+                    {
                         CallerKind::AssumedRole {
                             role_name: role.to_string(),
                         }
                     }
-                    _ => return Err(bad("an assumed-role ARN is assumed-role/ROLE_NAME/SESSION_NAME")),
+                    _ => {
+                        return Err(bad(
+                            "an assumed-role ARN is assumed-role/ROLE_NAME/SESSION_NAME",
+                        ))
+                    }
                 }
             }
             _ => return Err(bad("the service must be iam or sts")),
@@ -188,7 +198,10 @@ pub(crate) fn validate_trusted_arn(arn: &str, partition: &str) -> Result<(), Str
         ));
     }
     if !parts.region.is_empty() {
-        return Err(format!("IAM ARNs have no region, but {arn:?} has {:?}", parts.region));
+        return Err(format!(
+            "IAM ARNs have no region, but {arn:?} has {:?}",
+            parts.region
+        ));
     }
     if !is_account_id(parts.account) {
         return Err(format!(
@@ -253,13 +266,20 @@ mod tests {
         );
         let c = Caller::parse("arn:aws-cn:iam::111122223333:role/a/b/R").unwrap();
         assert_eq!(c.kind, CallerKind::Role { name: "R".into() });
-        assert_eq!(c.principal_arn_key(), "arn:aws-cn:iam::111122223333:role/a/b/R");
         assert_eq!(
-            Caller::parse("arn:aws:iam::111122223333:user/alice").unwrap().kind,
+            c.principal_arn_key(),
+            "arn:aws-cn:iam::111122223333:role/a/b/R"
+        );
+        assert_eq!(
+            Caller::parse("arn:aws:iam::111122223333:user/alice")
+                .unwrap()
+                .kind,
             CallerKind::User
         );
         assert_eq!(
-            Caller::parse("arn:aws:iam::111122223333:root").unwrap().kind,
+            Caller::parse("arn:aws:iam::111122223333:root")
+                .unwrap()
+                .kind,
             CallerKind::Root
         );
         for bad in [
@@ -293,13 +313,34 @@ mod tests {
             assert_eq!(c.matched_by("AIDAEXAMPLE"), Ok(false));
             assert!(c.matched_by("arn:aws:iam::111122223333:user/*").is_err());
         }
-        assert_eq!(session.matched_by("arn:aws:iam::111122223333:role/team/Partner"), Ok(true));
-        assert_eq!(session.matched_by("arn:aws:iam::111122223333:role/Other"), Ok(false));
-        assert_eq!(session.matched_by("arn:aws:iam::444455556666:role/Partner"), Ok(false));
-        assert_eq!(role.matched_by("arn:aws:iam::111122223333:role/team/Partner"), Ok(true));
-        assert_eq!(role.matched_by("arn:aws:iam::111122223333:role/Partner"), Ok(false));
-        assert_eq!(user.matched_by("arn:aws:iam::111122223333:user/alice"), Ok(true));
-        assert_eq!(user.matched_by("arn:aws:iam::111122223333:user/bob"), Ok(false));
+        assert_eq!(
+            session.matched_by("arn:aws:iam::111122223333:role/team/Partner"),
+            Ok(true)
+        );
+        assert_eq!(
+            session.matched_by("arn:aws:iam::111122223333:role/Other"),
+            Ok(false)
+        );
+        assert_eq!(
+            session.matched_by("arn:aws:iam::444455556666:role/Partner"),
+            Ok(false)
+        );
+        assert_eq!(
+            role.matched_by("arn:aws:iam::111122223333:role/team/Partner"),
+            Ok(true)
+        );
+        assert_eq!(
+            role.matched_by("arn:aws:iam::111122223333:role/Partner"),
+            Ok(false)
+        );
+        assert_eq!(
+            user.matched_by("arn:aws:iam::111122223333:user/alice"),
+            Ok(true)
+        );
+        assert_eq!(
+            user.matched_by("arn:aws:iam::111122223333:user/bob"),
+            Ok(false)
+        );
         assert_eq!(
             session.matched_by("arn:aws:sts::111122223333:assumed-role/Partner/s"),
             Ok(true)

@@ -1,0 +1,52 @@
+//! - [`TrustPolicy`](crate::trust::TrustPolicy) writes the role's trust policy (who may assume
+//!   it, with which external IDs, whether MFA is required) as JSON or as a CloudFormation
+//!   template.
+//! - [`PermissionPolicy`](crate::trust::PermissionPolicy) writes what the role may do, e.g. read
+//!   one S3 bucket.
+//! - [`evaluate`](crate::trust::evaluate) checks locally, before the role ARN is handed over,
+//!   whether a given caller with a given external ID would be let in, and if not, why.
+//! - [`lint`](crate::trust::lint) flags the confused deputy problem (no external ID) and other
+//!   hygiene issues.
+//!
+//! # Examples
+//!
+//! ```
+//! use cross_account::trust::{evaluate, lint, AssumeRoleRequest, PermissionPolicy, TrustPolicy};
+//! use cross_account::ExternalId;
+//!
+//! // The trusted side generates an external ID and sends it with its account ID.
+//! let external_id = ExternalId::generate()?;
+//! let policy = TrustPolicy::builder()
+//!     .trusted_account("111122223333")
+//!     .external_id(external_id.as_str())
+//!     .build()?;
+//! let template = policy.to_cloudformation(
+//!     "PartnerReadReports",
+//!     &[PermissionPolicy::s3_read_only("partner-reports", Some("exports/"))?],
+//! )?;
+//! assert!(template.contains("AWS::IAM::Role"));
+//!
+//! // Before handing over the role ARN: is the partner let in, and nobody else?
+//! let json = policy.to_json();
+//! let partner = AssumeRoleRequest::new("arn:aws:sts::111122223333:assumed-role/Sync/nightly");
+//! assert!(evaluate(&json, &partner.clone().external_id(external_id.as_str())).is_allowed());
+//! assert!(evaluate(&json, &partner).is_denied());
+//! assert!(lint(&json).is_empty());
+//! # Ok::<(), cross_account::Error>(())
+//! ```
+
+mod cloudformation;
+mod condition;
+mod document;
+mod evaluate;
+mod glob;
+mod json;
+mod lint;
+mod permissions;
+mod policy;
+mod principal;
+
+pub use evaluate::{evaluate, AssumeRoleRequest, Decision};
+pub use lint::{lint, LintCode, LintWarning, MIN_EXTERNAL_ID_LEN};
+pub use permissions::PermissionPolicy;
+pub use policy::{TrustPolicy, TrustPolicyBuilder};
