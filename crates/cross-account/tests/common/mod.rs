@@ -109,7 +109,7 @@ struct DoubleInner {
     calls: AtomicU64,
     script: Mutex<Arc<Script>>,
     requests: Mutex<Vec<HashMap<String, Vec<String>>>>,
-    time: PausedTime,
+    time: SharedTimeSource,
 }
 
 impl std::fmt::Debug for StsDouble {
@@ -119,19 +119,19 @@ impl std::fmt::Debug for StsDouble {
 }
 
 impl StsDouble {
-    pub fn new(time: PausedTime, script: impl Fn(u64) -> Reply + Send + Sync + 'static) -> Self {
+    pub fn new(time: impl TimeSource + 'static, script: impl Fn(u64) -> Reply + Send + Sync + 'static) -> Self {
         StsDouble {
             inner: Arc::new(DoubleInner {
                 calls: AtomicU64::new(0),
                 script: Mutex::new(Arc::new(script)),
                 requests: Mutex::new(Vec::new()),
-                time,
+                time: SharedTimeSource::new(time),
             }),
         }
     }
 
     /// Always issues credentials of this lifetime.
-    pub fn issuing(time: PausedTime, lifetime_secs: u64) -> Self {
+    pub fn issuing(time: impl TimeSource + 'static, lifetime_secs: u64) -> Self {
         Self::new(time, move |_| Reply::ok(lifetime_secs))
     }
 
@@ -164,7 +164,7 @@ impl StsDouble {
             )))
             .http_client(http_client_fn(move |_, _| connector.clone()))
             .retry_config(SdkRetryConfig::disabled())
-            .time_source(SharedTimeSource::new(self.inner.time.clone()))
+            .time_source(self.inner.time.clone())
             .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
             .build()
     }

@@ -1,0 +1,392 @@
+//! The command line grammar (clap derive). Behaviour lives in `cmd/`; this file only parses.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage error or invalid input (a bad flag, an invalid ARN, external ID, duration, ...)
+  3  access denied by STS (trust policy principal, external ID, sts:AssumeRole permission)
+  4  STS unavailable or throttled (network, 5xx, timeouts, rate limits): try again later
+  1  anything else (no source credentials, expired source credentials, I/O, ...)
+`exec` and `serve -- CMD` exit with the child's code instead once the child runs
+(128+N when it is killed by signal N; 127 when CMD is not found, 126 when it cannot run).";
+
+/// Assume an AWS IAM role in another account with an External ID, and hand the temporary
+/// credentials to the AWS CLI, SDKs, scripts and other processes.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cross-account",
+    version,
+    propagate_version = true,
+    after_help = EXIT_CODES,
+    after_long_help = EXIT_CODES,
+)]
+pub struct Cli {
+    /// More logging on stderr: -v info, -vv debug, -vvv trace (also the AWS SDK's).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assume the role once and print the credentials (json, shell env, or credential_process JSON).
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account assume --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123\n",
+        "  eval \"$(cross-account assume --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id-file ~/.partner-id --format env)\"\n",
+        "  cross-account assume --role-arn ... --format env --shell fish | source\n",
+        "  cross-account assume --role-arn ... --format env --shell powershell | Invoke-Expression\n\n",
+        "The credentials go to stdout only; messages go to stderr."
+    ))]
+    Assume(AssumeArgs),
+
+    /// The `credential_process` for ~/.aws/config: cached on disk, one STS call across parallel runs.
+    #[command(after_help = concat!(
+        "Example (~/.aws/config; `cross-account config-snippet` prints it):\n",
+        "  [profile partner]\n",
+        "  credential_process = cross-account credential-process --role-arn ARN --external-id ID\n\n",
+        "Prints only the JSON the AWS CLI and SDKs expect on stdout. The credentials are cached in\n",
+        "$XDG_CACHE_HOME/cross-account (else ~/.cache/cross-account), a 0700 directory of 0600 files\n",
+        "named by a SHA-256 of the parameters, and reused until 5 minutes (at most a third of the\n",
+        "lifetime) before they expire. An advisory lock makes parallel invocations share one STS call."
+    ))]
+    CredentialProcess(CredentialProcessArgs),
+
+    /// Print the ~/.aws/config `[profile NAME]` block that runs `credential-process` with these options.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cross-account config-snippet --profile-name partner \\\n",
+        "      --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123 --region eu-west-1 >> ~/.aws/config\n",
+        "  aws s3 ls s3://partner-bucket --profile partner"
+    ))]
+    ConfigSnippet(ConfigSnippetArgs),
+
+    /// Run a command with the role's credentials in its environment.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cross-account exec --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123 -- aws s3 ls s3://partner-bucket\n\n",
+        "Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION\n",
+        "(and AWS_REGION, AWS_DEFAULT_REGION with --region). SIGINT, SIGTERM and SIGHUP are forwarded\n",
+        "to the child; the exit code is the child's. The credentials are not refreshed while the child\n",
+        "runs: for long jobs use `serve -- CMD`."
+    ))]
+    Exec(ExecArgs),
+
+    /// Serve the container credentials endpoint (127.0.0.1 only, token required), optionally for a child command.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account serve --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123 -- python3 long_job.py\n",
+        "  cross-account serve --role-arn ... --port 9911 --token-file /run/user/1000/aws-token\n\n",
+        "With `-- CMD`, the child gets AWS_CONTAINER_CREDENTIALS_FULL_URI and\n",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN (and not the source AWS_ACCESS_KEY_ID/AWS_PROFILE), so any\n",
+        "AWS SDK in it reads credentials that refresh in the background; serve exits with its code.\n",
+        "Without CMD, serve prints AWS_CONTAINER_CREDENTIALS_FULL_URI=... on stdout, and the token\n",
+        "either into the 0600 --token-file (printing AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=...) or once\n",
+        "on stdout as AWS_CONTAINER_AUTHORIZATION_TOKEN=...; it runs until SIGINT, SIGTERM or SIGHUP.\n",
+        "Requests need the token in the Authorization header (else 401) and a loopback Host header\n",
+        "(else 403, against DNS rebinding)."
+    ))]
+    Serve(ServeArgs),
+
+    /// Check the setup: who the source credentials are, whether the role can be assumed, and why not.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cross-account doctor --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123\n\n",
+        "Calls GetCallerIdentity with the source credentials, compares the local clock with the STS\n",
+        "Date header, tries the AssumeRole, and for a refusal lists what to check. Prints no secret."
+    ))]
+    Doctor(DoctorArgs),
+    // The trusting side's `external-id` and `trust-policy` subcommands are added here by the
+    // trust-policy issue (they do not assume anything, so they take no `SessionArgs`).
+}
+
+/// The options of every subcommand that assumes the role.
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    /// The role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME.
+    #[arg(long, value_name = "ARN", help_heading = "Role")]
+    pub role_arn: String,
+
+    /// The external ID the role's trust policy requires (sts:ExternalId). Also read from
+    /// the environment variable CROSS_ACCOUNT_EXTERNAL_ID when neither flag is given.
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "external_id_file",
+        help_heading = "Role"
+    )]
+    pub external_id: Option<String>,
+
+    /// A file holding the external ID (surrounding whitespace is ignored).
+    #[arg(long, value_name = "PATH", help_heading = "Role")]
+    pub external_id_file: Option<PathBuf>,
+
+    /// The role session name (default: cross-account-<milliseconds>).
+    #[arg(long, value_name = "NAME", help_heading = "Role")]
+    pub session_name: Option<String>,
+
+    /// Session lifetime: seconds, or with a unit: 900s, 15m, 1h (900 s to 12 h; default 1 h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Role")]
+    pub duration: Option<Duration>,
+
+    /// A file with an inline session policy (JSON) that narrows the role's permissions.
+    #[arg(long, value_name = "PATH", help_heading = "Session policy and tags")]
+    pub policy_file: Option<PathBuf>,
+
+    /// A managed policy ARN that narrows the role's permissions (repeatable).
+    #[arg(long, value_name = "ARN", help_heading = "Session policy and tags")]
+    pub policy_arn: Vec<String>,
+
+    /// A session tag KEY=VALUE (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag, help_heading = "Session policy and tags")]
+    pub tag: Vec<(String, String)>,
+
+    /// A session tag key that passes on through role chaining (repeatable).
+    #[arg(long, value_name = "KEY", help_heading = "Session policy and tags")]
+    pub transitive_tag_key: Vec<String>,
+
+    /// The source identity recorded in CloudTrail (kept through role chaining).
+    #[arg(long, value_name = "NAME", help_heading = "Session policy and tags")]
+    pub source_identity: Option<String>,
+
+    /// The MFA device (serial number or ARN) the trust policy requires.
+    #[arg(long, value_name = "SERIAL", help_heading = "MFA")]
+    pub mfa_serial: Option<String>,
+
+    /// The current 6-digit MFA code; without it the code is asked for on the terminal (/dev/tty).
+    #[arg(
+        long,
+        value_name = "CODE",
+        requires = "mfa_serial",
+        help_heading = "MFA"
+    )]
+    pub mfa_token: Option<String>,
+
+    /// A second hop: assume this role with the first role's credentials (role chaining, at most 1 h).
+    /// --duration and the session policy apply to this hop; tags, --source-identity and MFA to the first.
+    #[arg(long, value_name = "ARN", help_heading = "Role chaining")]
+    pub chain_role_arn: Option<String>,
+
+    /// The external ID of the second hop's trust policy.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "chain_role_arn",
+        help_heading = "Role chaining"
+    )]
+    pub chain_external_id: Option<String>,
+
+    /// The region whose STS endpoint is called (default: AWS_REGION or the profile's).
+    #[arg(
+        long,
+        value_name = "REGION",
+        help_heading = "Source credentials and endpoint"
+    )]
+    pub region: Option<String>,
+
+    /// A custom STS endpoint URL (a VPC endpoint, a local emulator). AWS_ENDPOINT_URL_STS also works.
+    #[arg(
+        long,
+        value_name = "URL",
+        help_heading = "Source credentials and endpoint"
+    )]
+    pub endpoint_url: Option<String>,
+
+    /// The profile the source credentials come from (default: AWS_PROFILE, the environment, ...).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Source credentials and endpoint"
+    )]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AssumedRoleArn", "AccountId"}
+    Json,
+    /// Shell statements that set AWS_ACCESS_KEY_ID, ... (see --shell).
+    Env,
+    /// The credential_process JSON ({"Version": 1, ...}), without the cache.
+    CredentialProcess,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// POSIX sh, bash, zsh: export NAME='value'
+    Sh,
+    /// fish: set -gx NAME 'value'
+    Fish,
+    /// PowerShell: $Env:NAME = 'value'
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct AssumeArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+
+    /// The shell syntax for --format env.
+    #[arg(long, value_enum, default_value_t = Shell::Sh)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Skip the on-disk cache (every run calls STS).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigSnippetArgs {
+    /// The profile to define: [profile NAME].
+    #[arg(long, value_name = "NAME")]
+    pub profile_name: String,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// The command and its arguments (after --).
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// The TCP port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Write the token to this file (mode 0600, removed on exit) instead of printing it.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// A command to run with the endpoint in its environment (after --).
+    #[arg(
+        num_args = 0..,
+        allow_hyphen_values = true,
+        value_name = "CMD",
+        last = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// `900`, `900s`, `15m`, `1h`: whole seconds; the range is checked by the core.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration; use seconds (3600) or 900s, 15m, 1h"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "{text:?} has an unknown unit; use s, m or h (900s, 15m, 1h)"
+            ))
+        }
+    };
+    n.checked_mul(mult)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
+/// `KEY=VALUE` (the value may contain `=`; the key may not be empty).
+pub fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{text:?} is not a tag; use KEY=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("900"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("900s"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("1d").is_err());
+        assert!(parse_duration("-5").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(parse_tag("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(parse_tag("a="), Ok(("a".into(), String::new())));
+        assert!(parse_tag("=b").is_err());
+        assert!(parse_tag("ab").is_err());
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_double_dash() {
+        let cli = Cli::try_parse_from([
+            "cross-account",
+            "exec",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/R",
+            "--",
+            "sh",
+            "-c",
+            "exit 3",
+        ])
+        .unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!("not exec")
+        };
+        assert_eq!(args.command, ["sh", "-c", "exit 3"]);
+    }
+}

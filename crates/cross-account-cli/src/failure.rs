@@ -1,0 +1,174 @@
+//! What can go wrong in the command line, its exit code, and the one paragraph shown on stderr.
+//!
+//! No variant holds a secret: core errors never carry key material, and the CLI's own messages
+//! name files and flags, never their secret contents.
+
+use cross_account::Error;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_OTHER: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_ACCESS_DENIED: i32 = 3;
+pub const EXIT_UNAVAILABLE: i32 = 4;
+
+/// Which hop of a role chain a core error belongs to, to name the right flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hop {
+    First,
+    Chained,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Invalid input found by the CLI itself (files, flag combinations).
+    #[error("{0}")]
+    Usage(String),
+
+    /// A failure from the core, with the hop it came from.
+    #[error("{}", render_core(.err, *.hop))]
+    Core { err: Error, hop: Hop },
+
+    /// Local trouble: I/O, the cache directory, spawning a child.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn usage(msg: impl Into<String>) -> Self {
+        CliError::Usage(msg.into())
+    }
+
+    pub fn other(msg: impl Into<String>) -> Self {
+        CliError::Other(msg.into())
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Other(_) => EXIT_OTHER,
+            CliError::Core { err, .. } => core_exit_code(err),
+        }
+    }
+
+    /// The single paragraph printed on stderr.
+    pub fn paragraph(&self) -> String {
+        one_paragraph(&format!("cross-account: error: {self}"))
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(err: Error) -> Self {
+        CliError::Core {
+            err,
+            hop: Hop::First,
+        }
+    }
+}
+
+pub fn core_exit_code(err: &Error) -> i32 {
+    match err {
+        Error::InvalidParameter { .. }
+        | Error::MalformedPolicy { .. }
+        | Error::PackedPolicyTooLarge { .. } => EXIT_USAGE,
+        Error::AccessDenied { .. } => EXIT_ACCESS_DENIED,
+        Error::Throttled { .. } | Error::Unavailable { .. } => EXIT_UNAVAILABLE,
+        _ => EXIT_OTHER,
+    }
+}
+
+/// The core's text, with builder field names turned into the flags a user typed.
+pub fn render_core(err: &Error, hop: Hop) -> String {
+    match err {
+        Error::InvalidParameter { field, reason } => {
+            format!("invalid {}: {reason}", flag_for(field, hop))
+        }
+        Error::NoSourceCredentials { .. } => format!("{err}; or pass --profile NAME"),
+        _ => err.to_string(),
+    }
+}
+
+/// The command-line flag behind a builder field.
+pub fn flag_for(field: &str, hop: Hop) -> &'static str {
+    match (field, hop) {
+        ("role_arn", Hop::First) => "--role-arn",
+        ("role_arn", Hop::Chained) => "--chain-role-arn",
+        ("external_id", Hop::First) => "--external-id",
+        ("external_id", Hop::Chained) => "--chain-external-id",
+        ("session_name", _) => "--session-name",
+        ("duration", _) => "--duration",
+        ("policy", _) => "--policy-file",
+        ("policy_arns", _) => "--policy-arn",
+        ("tags", _) => "--tag",
+        ("transitive_tag_keys", _) => "--transitive-tag-key",
+        ("source_identity", _) => "--source-identity",
+        ("mfa", _) => "--mfa-serial",
+        ("mfa_token", _) => "--mfa-token",
+        ("region", _) => "--region",
+        ("endpoint_url", _) => "--endpoint-url",
+        ("profile", _) => "--profile",
+        _ => "parameter",
+    }
+}
+
+/// Joins lines and runs of whitespace, so a message is one paragraph however it was built.
+pub fn one_paragraph(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_kind() {
+        let invalid = Error::InvalidParameter {
+            field: "duration",
+            reason: "too short".into(),
+        };
+        assert_eq!(CliError::from(invalid.clone()).exit_code(), 2);
+        let denied = Error::AccessDenied {
+            role_arn: "arn".into(),
+            message: "no".into(),
+            request_id: None,
+            hint: "check".into(),
+        };
+        assert_eq!(CliError::from(denied).exit_code(), 3);
+        let throttled = Error::Throttled {
+            role_arn: "arn".into(),
+            message: "slow down".into(),
+        };
+        assert_eq!(CliError::from(throttled).exit_code(), 4);
+        let unavailable = Error::Unavailable {
+            role_arn: "arn".into(),
+            message: "down".into(),
+        };
+        assert_eq!(CliError::from(unavailable).exit_code(), 4);
+        let none = Error::NoSourceCredentials {
+            message: "none".into(),
+        };
+        assert_eq!(CliError::from(none).exit_code(), 1);
+        assert_eq!(CliError::usage("x").exit_code(), 2);
+        assert_eq!(CliError::other("x").exit_code(), 1);
+
+        let chained = CliError::Core {
+            err: Error::InvalidParameter {
+                field: "external_id",
+                reason: "bad".into(),
+            },
+            hop: Hop::Chained,
+        };
+        assert_eq!(
+            chained.paragraph(),
+            "cross-account: error: invalid --chain-external-id: bad"
+        );
+        assert_eq!(
+            CliError::from(invalid).paragraph(),
+            "cross-account: error: invalid --duration: too short"
+        );
+    }
+
+    #[test]
+    fn paragraphs_have_no_line_breaks() {
+        assert_eq!(one_paragraph("a\n  b\r\n\tc "), "a b c");
+    }
+}

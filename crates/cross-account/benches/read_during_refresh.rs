@@ -1,0 +1,102 @@
+//! Read latency while a background refresh is in flight and STS takes 2 s to answer.
+//! `cargo bench -p cross-account --bench read_during_refresh`
+//!
+//! The session's clock is moved into the refresh window; the background task starts the
+//! AssumeRole call (2 s); readers meanwhile keep reading. Prints p50 / p99 / max per read.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_smithy_async::rt::sleep::{AsyncSleep, Sleep};
+use aws_smithy_async::time::TimeSource;
+use common::{Reply, StsDouble, ROLE_ARN};
+use cross_account::CrossAccountSession;
+
+/// Wall time plus an offset the bench can jump.
+#[derive(Debug, Clone, Default)]
+struct Jumpable(Arc<AtomicU64>);
+impl TimeSource for Jumpable {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + Duration::from_secs(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// Sleeps until the jumpable clock reaches the target, checking every millisecond.
+#[derive(Debug, Clone)]
+struct JumpableSleep(Jumpable);
+impl AsyncSleep for JumpableSleep {
+    fn sleep(&self, d: Duration) -> Sleep {
+        let clock = self.0.clone();
+        let target = clock.now() + d;
+        Sleep::new(async move {
+            while clock.now() < target {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let clock = Jumpable::default();
+        let double = StsDouble::new(clock.clone(), |n| {
+            if n == 0 {
+                Reply::ok(900)
+            } else {
+                Reply::Ok { lifetime: Duration::from_secs(900), delay: Duration::from_secs(2) }
+            }
+        });
+        let sdk_config = double.sdk_config();
+        let session = CrossAccountSession::builder()
+            .role_arn(ROLE_ARN)
+            .external_id("ExternalId123")
+            .sdk_config(&sdk_config)
+            .time_source(clock.clone())
+            .sleep_impl(JumpableSleep(clock.clone()))
+            .build()
+            .unwrap();
+        let first = session.credentials().await.unwrap();
+        // Into the refresh window (it opens at most 300 s before expiry), outside the margin.
+        clock.0.store(900 - 140, Ordering::SeqCst);
+        let start = Instant::now();
+        while double.calls() < 2 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let mut lat = Vec::with_capacity(2_000_000);
+        let mut served_old = 0u64;
+        // Read for 1.5 s of the 2 s the refresh takes.
+        while start.elapsed() < Duration::from_millis(1500) {
+            let t = Instant::now();
+            let c = session.credentials().await.unwrap();
+            lat.push(t.elapsed());
+            if c.access_key_id() == first.access_key_id() {
+                served_old += 1;
+            }
+        }
+        assert_eq!(session.status().refresh_count, 0, "the refresh was still in flight");
+        lat.sort();
+        println!("read_during_refresh: {} reads while AssumeRole was in flight (STS delay 2 s)", lat.len());
+        println!(
+            "  p50 {:?}  p99 {:?}  p99.9 {:?}  max {:?}  (served held credentials: {})",
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            percentile(&lat, 0.999),
+            lat[lat.len() - 1],
+            served_old
+        );
+        // Let the refresh land.
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let after = session.credentials().await.unwrap();
+        assert_ne!(after.access_key_id(), first.access_key_id(), "refreshed");
+        println!("  refreshed: {} STS calls in all", double.calls());
+    });
+}
