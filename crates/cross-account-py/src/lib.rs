@@ -1,6 +1,38 @@
+//! `cross_account._native`: Python bindings of the `cross-account` core.
+//!
+//! Wrappers and error mapping only; every behaviour lives in the core crate. The pure-Python
+//! package `cross_account` re-exports these classes and adds the boto3 glue.
+
+#![forbid(unsafe_code)]
+
 use pyo3::prelude::*;
 
+mod arn;
+mod credentials;
+mod errors;
+mod runtime;
+mod session;
+
 #[pymodule]
-fn _native(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<session::CrossAccountSession>()?;
+    m.add_class::<credentials::Credentials>()?;
+    m.add_class::<credentials::Secret>()?;
+    m.add_class::<arn::RoleArn>()?;
+    m.add_function(wrap_pyfunction!(arn::generate_external_id, m)?)?;
+    let after_fork = wrap_pyfunction!(runtime::_after_fork_in_child, m)?;
+    m.add_function(after_fork.clone())?;
+    // A forked child must not use the parent's runtime, whose threads it does not have.
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("after_in_child", after_fork)?;
+    if let Ok(register) = py.import("os")?.getattr("register_at_fork") {
+        register.call((), Some(&kwargs))?;
+    }
+    // Runtime threads must not attach to Python while it finalizes.
+    let shutdown = wrap_pyfunction!(runtime::_shutdown, m)?;
+    m.add_function(shutdown.clone())?;
+    py.import("atexit")?.call_method1("register", (shutdown,))?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::IdentityCache;
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::RequestId;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -322,13 +322,13 @@ where
     if let Some(cred_err) = find_source::<CredentialsError>(&err) {
         return match cred_err {
             CredentialsError::CredentialsNotLoaded(_) => Error::NoSourceCredentials {
-                message: DisplayErrorContext(cred_err).to_string(),
+                message: chain(cred_err),
             },
             _ => Error::ExpiredSourceCredentials {
                 role_arn,
                 message: format!(
                     "the source credentials could not be loaded: {}",
-                    DisplayErrorContext(cred_err)
+                    chain(cred_err)
                 ),
             },
         };
@@ -372,7 +372,7 @@ where
                 } else {
                     "dispatch failure"
                 },
-                DisplayErrorContext(&err)
+                chain(&err)
             ),
         },
         SdkError::ResponseError(ctx) => Error::Unavailable {
@@ -380,19 +380,19 @@ where
             message: format!(
                 "STS sent a response that could not be read (HTTP {}): {}",
                 ctx.raw().status().as_u16(),
-                DisplayErrorContext(&err)
+                chain(&err)
             ),
         },
         SdkError::ConstructionFailure(_) => Error::Other {
             role_arn,
             message: format!(
                 "the request could not be built: {}",
-                DisplayErrorContext(&err)
+                chain(&err)
             ),
         },
         _ => Error::Other {
             role_arn,
-            message: DisplayErrorContext(&err).to_string(),
+            message: chain(&err),
         },
     }
 }
@@ -489,6 +489,21 @@ fn lacks_identity<E: StdError + 'static>(
 ) -> bool {
     let text = format!("{err:?}");
     text.contains("NoMatchingAuthScheme") || text.contains("NoIdentityResolver")
+}
+
+/// The messages of an error and its sources, "outer: inner: root", without the Debug dump the
+/// SDK's `DisplayErrorContext` appends, and without repeating a message a wrapper already holds.
+fn chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 fn find_source<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {

@@ -201,7 +201,7 @@ async fn access_denied_carries_the_hint_and_request_id() {
             assert!(message.contains("not authorized"));
             assert!(hint.contains("trust policy"), "{hint}");
             assert!(hint.contains("sts:ExternalId"), "{hint}");
-            assert!(hint.contains("match"), "{hint}");
+            assert!(hint.contains("exactly"), "{hint}");
         }
         other => panic!("{other:?}"),
     }

@@ -1,0 +1,135 @@
+//! Core errors to Python exceptions: one class per `Error` kind, all under `CrossAccountError`.
+//!
+//! The classes live in `cross_account/_errors.py` (pure Python, so `InvalidParameterError` can
+//! also be a `ValueError`); this file only picks the class and the attributes.
+
+use cross_account::Error;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyModule};
+
+static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn errors_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    ERRORS_MODULE
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(PyModule::import(py, "cross_account._errors")?.unbind())
+        })
+        .map(|m| m.bind(py))
+}
+
+/// The Python keyword that corresponds to a core builder setter, where the names differ.
+pub(crate) fn python_field(field: &str) -> &str {
+    match field {
+        "duration" => "duration_seconds",
+        "mfa" => "mfa_serial",
+        "mfa_token" => "mfa_token_provider",
+        other => other,
+    }
+}
+
+/// The Python exception class name for a core error kind.
+fn class_name(err: &Error) -> &'static str {
+    match err {
+        Error::InvalidParameter { .. } => "InvalidParameterError",
+        Error::AccessDenied { .. } => "AccessDeniedError",
+        Error::RegionDisabled { .. } => "RegionDisabledError",
+        Error::MalformedPolicy { .. } => "MalformedPolicyError",
+        Error::PackedPolicyTooLarge { .. } => "PackedPolicyTooLargeError",
+        Error::ExpiredSourceCredentials { .. } => "ExpiredSourceCredentialsError",
+        Error::Throttled { .. } => "ThrottledError",
+        Error::Unavailable { .. } => "StsUnavailableError",
+        Error::NoSourceCredentials { .. } => "NoSourceCredentialsError",
+        Error::CredentialsExpired { .. } => "CredentialsExpiredError",
+        _ => "UnclassifiedError",
+    }
+}
+
+/// Builds the exception instance for a core error.
+pub(crate) fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
+    match build(py, &err) {
+        Ok(exc) => exc,
+        Err(import_failure) => import_failure,
+    }
+}
+
+fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let cls = errors_module(py)?.getattr(class_name(err))?;
+    let kw = PyDict::new(py);
+    kw.set_item("kind", err.kind())?;
+    kw.set_item("retryable", err.is_retryable())?;
+    let message = match err {
+        Error::InvalidParameter { field, reason } => {
+            let field = python_field(field);
+            kw.set_item("field", field)?;
+            format!("invalid {field}: {reason}")
+        }
+        Error::AccessDenied {
+            role_arn,
+            message,
+            request_id,
+            hint,
+        } => {
+            kw.set_item("role_arn", role_arn)?;
+            kw.set_item("sts_message", message)?;
+            kw.set_item("request_id", request_id)?;
+            kw.set_item("hint", hint)?;
+            err.to_string()
+        }
+        Error::RegionDisabled {
+            role_arn,
+            region,
+            message,
+        } => {
+            kw.set_item("role_arn", role_arn)?;
+            kw.set_item("region", region)?;
+            kw.set_item("sts_message", message)?;
+            err.to_string()
+        }
+        Error::NoSourceCredentials { message } => {
+            kw.set_item("sts_message", message)?;
+            err.to_string()
+        }
+        Error::MalformedPolicy { role_arn, message }
+        | Error::PackedPolicyTooLarge { role_arn, message }
+        | Error::ExpiredSourceCredentials { role_arn, message }
+        | Error::Throttled { role_arn, message }
+        | Error::Unavailable { role_arn, message }
+        | Error::CredentialsExpired { role_arn, message }
+        | Error::Other { role_arn, message } => {
+            kw.set_item("role_arn", role_arn)?;
+            kw.set_item("sts_message", message)?;
+            err.to_string()
+        }
+        // `Error` is non-exhaustive: a future variant still gets its kind and message.
+        _ => err.to_string(),
+    };
+    let exc = cls.call((message,), Some(&kw))?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// A binding-level error (a closed session): the base class with its own kind.
+pub(crate) fn closed(py: Python<'_>, role_arn: &str) -> PyErr {
+    let result = (|| -> PyResult<PyErr> {
+        let cls = errors_module(py)?.getattr("SessionClosedError")?;
+        let kw = PyDict::new(py);
+        kw.set_item("kind", "closed")?;
+        kw.set_item("retryable", false)?;
+        kw.set_item("role_arn", role_arn)?;
+        let message =
+            format!("the session for {role_arn} is closed; create a new CrossAccountSession");
+        Ok(PyErr::from_value(cls.call((message,), Some(&kw))?))
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+/// A binding-level parameter error (a Python-only keyword), as `InvalidParameterError`.
+pub(crate) fn invalid(py: Python<'_>, field: &'static str, reason: impl Into<String>) -> PyErr {
+    to_py_err(
+        py,
+        Error::InvalidParameter {
+            field,
+            reason: reason.into(),
+        },
+    )
+}

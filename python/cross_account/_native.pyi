@@ -1,0 +1,175 @@
+"""Type stubs of the native module.
+
+Checked against the built module with ``python -m mypy.stubtest cross_account._native``.
+"""
+
+import asyncio
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, NoReturn, final
+
+import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
+from typing_extensions import Self
+
+from cross_account._boto3 import CrossAccountCredentials
+
+__all__ = [
+    "Credentials",
+    "CrossAccountSession",
+    "RoleArn",
+    "Secret",
+    "__version__",
+    "_after_fork_in_child",
+    "_shutdown",
+    "generate_external_id",
+]
+
+__version__: str
+
+@final
+class Secret:
+    """A secret string whose ``repr``, ``str`` and ``format`` are redacted.
+
+    Pickling and copying raise ``TypeError``; ``expose_secret()`` returns the value.
+    """
+
+    def __new__(cls, value: str) -> Self: ...
+    def expose_secret(self) -> str:
+        """The secret value. Call it only where the value is handed over."""
+    def __format__(self, spec: str) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __reduce__(self) -> NoReturn: ...
+    def __reduce_ex__(self, protocol: Any) -> NoReturn: ...
+    def __getstate__(self) -> NoReturn: ...
+    def __copy__(self) -> NoReturn: ...
+    def __deepcopy__(self, memo: Any) -> NoReturn: ...
+
+@final
+class Credentials:
+    """Temporary credentials of the assumed role; ``repr`` shows the key id and expiry only."""
+
+    @property
+    def access_key_id(self) -> str:
+        """The access key id (``ASIA...``); not a secret."""
+    @property
+    def secret_access_key(self) -> Secret:
+        """The secret access key."""
+    @property
+    def session_token(self) -> Secret:
+        """The session token."""
+    @property
+    def expiration(self) -> datetime.datetime:
+        """When the credentials stop working (timezone-aware, UTC)."""
+    @property
+    def assumed_role_arn(self) -> str:
+        """The assumed-role ARN."""
+    @property
+    def account_id(self) -> str | None:
+        """The account the role belongs to."""
+    def to_env(self) -> dict[str, str]:
+        """The environment variables for a subprocess: the explicit hand-over of the secrets.
+
+        ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN`` and
+        ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601, UTC).
+        """
+    def __format__(self, spec: str) -> str: ...
+    def __reduce__(self) -> NoReturn: ...
+    def __reduce_ex__(self, protocol: Any) -> NoReturn: ...
+    def __getstate__(self) -> NoReturn: ...
+    def __copy__(self) -> Self: ...
+    def __deepcopy__(self, memo: Any) -> Self: ...
+
+@final
+class RoleArn:
+    """A validated IAM role ARN, ``arn:PARTITION:iam::ACCOUNT_ID:role/PATH/NAME``."""
+
+    def __new__(cls, arn: str) -> Self: ...
+    @classmethod
+    def parse(cls, arn: str) -> RoleArn:
+        """Parse and validate an ARN; the same as the constructor."""
+    @property
+    def partition(self) -> str:
+        """The partition, e.g. ``aws`` or ``aws-cn``."""
+    @property
+    def account_id(self) -> str:
+        """The 12-digit account that owns the role."""
+    @property
+    def role_name(self) -> str:
+        """The role name, the part after the last ``/``."""
+    @property
+    def path(self) -> str:
+        """The role path: ``/`` or ``/seg/.../``."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[type[RoleArn], tuple[str]]: ...
+
+@final
+class CrossAccountSession:
+    """An assumed role in another account whose temporary credentials stay fresh."""
+
+    def __new__(
+        cls,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        session_name: str | None = None,
+        duration_seconds: int = 3600,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        policy: str | None = None,
+        policy_arns: Iterable[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        transitive_tag_keys: Iterable[str] | None = None,
+        source_identity: str | None = None,
+        mfa_serial: str | None = None,
+        mfa_token_provider: Callable[[], str] | None = None,
+        auto_refresh: bool = True,
+        source_session: CrossAccountSession | None = None,
+    ) -> Self: ...
+    def credentials(self) -> Credentials:
+        """The current credentials; blocks (GIL released) only when a fetch is needed."""
+    def credentials_async(self) -> asyncio.Future[Credentials]:
+        """The current credentials, awaitable from asyncio."""
+    def boto3_session(self, region_name: str | None = None) -> boto3.Session:
+        """A ``boto3.Session`` whose credentials refresh through this session."""
+    def botocore_credentials(self) -> CrossAccountCredentials:
+        """Botocore refreshable credentials that read from this session."""
+    def status(self) -> dict[str, Any]:
+        """A snapshot of the refresh state."""
+    def invalidate(self) -> None:
+        """Mark the held credentials stale; the next read fetches new ones."""
+    def close(self) -> None:
+        """End the background refresh; later calls raise ``SessionClosedError``."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    @property
+    def role_arn(self) -> RoleArn:
+        """The role this session assumes."""
+    @property
+    def region(self) -> str | None:
+        """The region given to the constructor, if any."""
+    @property
+    def endpoint_url(self) -> str | None:
+        """The STS endpoint given to the constructor, if any."""
+    @property
+    def session_name(self) -> str:
+        """The role session name sent to STS."""
+    @property
+    def duration_seconds(self) -> int:
+        """The session duration asked for, in seconds."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+def generate_external_id() -> str:
+    """A fresh 32-character external ID from the operating system's random number generator."""
+
+def _after_fork_in_child() -> None: ...
+def _shutdown() -> None: ...

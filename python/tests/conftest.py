@@ -1,0 +1,178 @@
+"""Fixtures: an isolated AWS environment, the Python STS double, and the moto scenario.
+
+Source credentials come from a throwaway shared-credentials file, never from the user's
+~/.aws or environment: profile ``default`` holds dummy keys (the STS double accepts any
+signature) and profile ``partner`` the moto scenario's partner keys once the scenario starts.
+
+The moto scenario is the one named by CROSS_ACCOUNT_TEST_SCENARIO (exported by
+scripts/with-local-sts); otherwise a private moto server is started for the session with
+tests/support/local_sts.py. Without moto the end-to-end tests skip, except under CI=true,
+where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+
+from sts_double import ROLE_ARN, StsDouble  # noqa: E402
+
+REPO = TESTS.parents[1]
+LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
+START_TIMEOUT_S = 600  # a fresh machine may pip-install moto first
+REGION = "us-east-1"
+
+_AWS_HOME = Path(tempfile.mkdtemp(prefix="cross-account-py-aws-"))
+CREDENTIALS_FILE = _AWS_HOME / "credentials"
+CONFIG_FILE = _AWS_HOME / "config"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any session exists: the Rust SDK reads these when it first calls STS.
+    CONFIG_FILE.write_text(f"[default]\nregion = {REGION}\n")
+    CREDENTIALS_FILE.write_text(
+        "[default]\n"
+        "aws_access_key_id = AKIADUMMYSOURCEKEY01\n"
+        "aws_secret_access_key = dummy-source-secret\n"
+    )
+    for var in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_STS",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ):
+        os.environ.pop(var, None)
+    os.environ.update(
+        AWS_CONFIG_FILE=str(CONFIG_FILE),
+        AWS_SHARED_CREDENTIALS_FILE=str(CREDENTIALS_FILE),
+        AWS_REGION=REGION,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_EC2_METADATA_DISABLED="true",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+
+
+# --- the STS double -------------------------------------------------------------------
+
+
+@pytest.fixture
+def double() -> Iterator[StsDouble]:
+    d = StsDouble()
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def make_session(double: StsDouble) -> Iterator[Callable[..., Any]]:
+    """Sessions against the double; closed after the test."""
+    import cross_account
+
+    made: list[Any] = []
+
+    def make(**kw: Any) -> Any:
+        kw.setdefault("endpoint_url", double.url)
+        kw.setdefault("region", REGION)
+        kw.setdefault("session_name", "pytest")
+        s = cross_account.CrossAccountSession(kw.pop("role_arn", ROLE_ARN), **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+# --- the moto scenario ------------------------------------------------------------------
+
+
+def unavailable(reason: str) -> NoReturn:
+    # A developer without moto gets a skip; CI must never go green by skipping.
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"local STS emulator unavailable: {reason}", pytrace=False)
+    pytest.skip(f"local STS emulator unavailable: {reason}")
+
+
+def _harness(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(LOCAL_STS), *args],
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    given = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
+    if given:
+        if not Path(given).is_file():
+            unavailable(f"CROSS_ACCOUNT_TEST_SCENARIO={given} is not a file")
+        yield Path(given)
+        return
+    state_dir = tmp_path_factory.mktemp("local-sts")
+    try:
+        try:
+            started = _harness("start", "--state-dir", str(state_dir))
+        except (OSError, subprocess.TimeoutExpired) as e:
+            unavailable(f"could not run {LOCAL_STS.name}: {e}")
+        if started.returncode != 0:
+            unavailable(started.stderr.strip()[-2000:] or f"exit status {started.returncode}")
+        yield state_dir / "scenario.json"
+    finally:
+        _harness("stop", "--state-dir", str(state_dir))
+
+
+@pytest.fixture(scope="session")
+def scenario(scenario_path: Path) -> dict[str, Any]:
+    """The moto scenario; its partner keys become profile ``partner``."""
+    data = dict(json.loads(scenario_path.read_text()))
+    with CREDENTIALS_FILE.open("a") as f:
+        f.write(
+            "[partner]\n"
+            f"aws_access_key_id = {data['partner_access_key_id']}\n"
+            f"aws_secret_access_key = {data['partner_secret_access_key']}\n"
+        )
+    return data
+
+
+@pytest.fixture
+def moto_session(scenario: dict[str, Any]) -> Iterator[Callable[..., Any]]:
+    """Sessions against moto signed with the partner's keys; closed after the test."""
+    import cross_account
+
+    made: list[Any] = []
+
+    def make(**kw: Any) -> Any:
+        kw.setdefault("external_id", scenario["external_id"])
+        kw.setdefault("endpoint_url", scenario["endpoint_url"])
+        kw.setdefault("region", scenario["region"])
+        kw.setdefault("profile", "partner")
+        s = cross_account.CrossAccountSession(kw.pop("role_arn", scenario["role_arn"]), **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
