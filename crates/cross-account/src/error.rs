@@ -194,4 +194,13 @@ impl Error {
 }
 
 /// Shorthand for results of this crate.
+///
+/// # Examples
+///
+/// ```
+/// fn parse(arn: &str) -> cross_account::Result<cross_account::RoleArn> {
+///     arn.parse()
+/// }
+/// assert!(parse("arn:aws:iam::123456789012:role/R").is_ok());
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

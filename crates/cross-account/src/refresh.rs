@@ -25,8 +25,20 @@ use crate::credentials::TemporaryCredentials;
 use crate::error::Error;
 
 /// The default mandatory margin: credentials with less than this left are never handed out.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(cross_account::DEFAULT_MANDATORY_MARGIN.as_secs(), 30);
+/// ```
 pub const DEFAULT_MANDATORY_MARGIN: Duration = Duration::from_secs(30);
-/// The upper bound of the default refresh window.
+/// The upper bound of the default refresh window, `min(this, lifetime / 3)`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(cross_account::DEFAULT_MAX_REFRESH_WINDOW.as_secs(), 300);
+/// ```
 pub const DEFAULT_MAX_REFRESH_WINDOW: Duration = Duration::from_secs(300);
 
 /// Backoff after a failed AssumeRole call: exponential with full jitter.

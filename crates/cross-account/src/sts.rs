@@ -79,6 +79,19 @@ impl fmt::Debug for StsSource {
 }
 
 /// Who the source credentials belong to, from `GetCallerIdentity`.
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn demo(session: cross_account::CrossAccountSession) -> Result<(), cross_account::Error> {
+/// let me = session.source_identity().await?;
+/// if let Some(server) = me.server_time {
+///     let skew = server.duration_since(me.local_time).unwrap_or_else(|e| e.duration());
+///     println!("{} in account {}, clocks {} s apart", me.arn, me.account, skew.as_secs());
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallerIdentity {
