@@ -10,9 +10,8 @@ import json
 import os
 import sys
 
-from botocore.exceptions import ClientError
-
 import cross_account
+from botocore.exceptions import ClientError
 from cross_account import AccessDeniedError, CrossAccountSession, InvalidParameterError
 
 
@@ -22,7 +21,9 @@ def main() -> int:
         sc = json.load(f)
 
     print("== 1. Assume the role with the agreed External ID")
-    with CrossAccountSession(sc["role_arn"], sc["external_id"], session_name="py-demo") as session:
+    with CrossAccountSession(
+        sc["role_arn"], sc["external_id"], session_name="py-demo"
+    ) as session:
         creds = session.credentials()
         print(f"   {creds!r}")
         print(f"   secret key: {creds.secret_access_key}  (str() is redacted too)")

@@ -1,6 +1,6 @@
 """Read one S3 object in the partner's account through an assumed role (boto3).
 
-    ROLE_ARN=... EXTERNAL_ID=... BUCKET=... KEY=... python examples/python/s3_read.py
+ROLE_ARN=... EXTERNAL_ID=... BUCKET=... KEY=... python examples/python/s3_read.py
 """
 
 import os

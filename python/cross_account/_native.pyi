@@ -7,7 +7,7 @@ import asyncio
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, NoReturn, final
+from typing import Any, Literal, NoReturn, final
 
 import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
 from typing_extensions import Self
@@ -23,6 +23,11 @@ __all__ = [
     "_after_fork_in_child",
     "_shutdown",
     "generate_external_id",
+    "s3_read_only_policy_json",
+    "trust_evaluate",
+    "trust_lint",
+    "trust_policy_cloudformation",
+    "trust_policy_json",
 ]
 
 __version__: str
@@ -170,6 +175,51 @@ class CrossAccountSession:
 
 def generate_external_id() -> str:
     """A fresh 32-character external ID from the operating system's random number generator."""
+
+def trust_policy_json(
+    *,
+    trusted_accounts: Iterable[str] | None = None,
+    trusted_principals: Iterable[str] | None = None,
+    external_ids: Iterable[str] | None = None,
+    require_mfa: bool = False,
+    allow_source_identity: bool = False,
+    allow_tag_session: bool = False,
+    partition: str = "aws",
+) -> str:
+    """The trust policy (pretty JSON); see ``cross_account.trust.trust_policy``."""
+
+def trust_policy_cloudformation(
+    role_name: str = "DemoRole",
+    *,
+    trusted_accounts: Iterable[str] | None = None,
+    trusted_principals: Iterable[str] | None = None,
+    external_ids: Iterable[str] | None = None,
+    require_mfa: bool = False,
+    allow_source_identity: bool = False,
+    allow_tag_session: bool = False,
+    partition: str = "aws",
+    s3_read_bucket: str | None = None,
+    s3_read_prefix: str | None = None,
+) -> str:
+    """The CloudFormation template (YAML); see ``cross_account.trust.cloudformation``."""
+
+def s3_read_only_policy_json(
+    bucket: str, prefix: str | None = None, *, partition: str = "aws"
+) -> str:
+    """The S3 read-only permission policy (pretty JSON); see ``cross_account.trust``."""
+
+def trust_evaluate(
+    policy_json: str,
+    principal_arn: str,
+    external_id: str | None = None,
+    mfa: bool = False,
+    *,
+    long_term_credentials: bool = False,
+) -> tuple[Literal["allowed", "denied", "unknown"], str | None, int | None, str | None]:
+    """``(kind, reason, statement, sid)``; see ``cross_account.trust.evaluate``."""
+
+def trust_lint(policy_json: str) -> list[tuple[str, str, int | None]]:
+    """``[(code, message, statement), ...]``; see ``cross_account.trust.lint``."""
 
 def _after_fork_in_child() -> None: ...
 def _shutdown() -> None: ...

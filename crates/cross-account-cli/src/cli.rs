@@ -13,6 +13,8 @@ Exit codes:
   3  access denied by STS (trust policy principal, external ID, sts:AssumeRole permission)
   4  STS unavailable or throttled (network, 5xx, timeouts, rate limits): try again later
   1  anything else (no source credentials, expired source credentials, I/O, ...)
+`trust-policy check` exits 0 allowed, 3 denied, 1 unknown; `trust-policy lint` 0 clean, 1 warnings
+(see their --help).
 `exec` and `serve -- CMD` exit with the child's code instead once the child runs
 (128+N when it is killed by signal N; 127 when CMD is not found, 126 when it cannot run).";
 
@@ -110,8 +112,28 @@ pub enum Command {
         "Date header, tries the AssumeRole, and for a refusal lists what to check. Prints no secret."
     ))]
     Doctor(DoctorArgs),
-    // The trusting side's `external-id` and `trust-policy` subcommands are added here by the
-    // trust-policy issue (they do not assume anything, so they take no `SessionArgs`).
+
+    // The trusting side's subcommands: they assume nothing, so they take no `SessionArgs`.
+    /// Generate external IDs (the trusted side gives one per customer to the trusting account).
+    #[command(
+        subcommand,
+        after_help = "Example:\n  cross-account external-id generate --count 3"
+    )]
+    ExternalId(ExternalIdCommand),
+
+    /// The trusting side: write a role's trust policy (JSON or CloudFormation), check and lint it.
+    #[command(
+        subcommand,
+        after_help = concat!(
+            "Examples:\n",
+            "  cross-account trust-policy new --trusted-account 111122223333 \\\n",
+            "      --external-id 7M3Q9XKZ2R8TB4WN6PDC > trust.json\n",
+            "  cross-account trust-policy check --policy trust.json \\\n",
+            "      --principal arn:aws:iam::111122223333:user/alice --external-id 7M3Q9XKZ2R8TB4WN6PDC\n",
+            "  cross-account trust-policy lint trust.json"
+        )
+    )]
+    TrustPolicy(TrustPolicyCommand),
 }
 
 /// The options of every subcommand that assumes the role.
@@ -306,6 +328,203 @@ pub struct ServeArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub session: SessionArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExternalIdCommand {
+    /// Print fresh external IDs, one a line: 32 characters of Crockford base32 (160 random bits).
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account external-id generate\n",
+        "  cross-account external-id generate --count 3\n\n",
+        "Give each customer its own external ID; it is not a secret, but it must not be guessable\n",
+        "or shared between customers (the confused deputy problem)."
+    ))]
+    Generate(ExternalIdGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExternalIdGenerateArgs {
+    /// How many external IDs to print (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub count: u16,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustPolicyCommand {
+    /// Print a trust policy that lets the trusted account in only with the external ID.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account trust-policy new --trusted-account 111122223333 \\\n",
+        "      --external-id 7M3Q9XKZ2R8TB4WN6PDC > trust.json\n",
+        "  cross-account trust-policy new --trusted-account 111122223333 \\\n",
+        "      --external-id 7M3Q9XKZ2R8TB4WN6PDC --s3-read-bucket partner-reports \\\n",
+        "      --print permission > permissions.json\n",
+        "  cross-account trust-policy new --trusted-account 111122223333 \\\n",
+        "      --external-id 7M3Q9XKZ2R8TB4WN6PDC --format cloudformation \\\n",
+        "      --role-name PartnerReadReports --s3-read-bucket partner-reports \\\n",
+        "      --s3-read-prefix exports/ > role.yaml\n\n",
+        "--format json prints one IAM policy document on stdout: the trust policy (--print trust,\n",
+        "the default), or with --print permission the S3 read-only permission policy of\n",
+        "--s3-read-bucket, so each can go to its own file (aws iam create-role\n",
+        "--assume-role-policy-document, aws iam put-role-policy --policy-document).\n",
+        "--format cloudformation prints one YAML template: an AWS::IAM::Role with the trust policy,\n",
+        "the S3 read-only policy inline when --s3-read-bucket is given, and the output RoleArn to\n",
+        "hand to the trusted account. Lint warnings about the result (e.g. a short external ID)\n",
+        "go to stderr.\n\n",
+        "Exit codes: 0 printed; 2 invalid input (account ID, ARN, external ID, bucket, ...)."
+    ))]
+    New(TrustPolicyNewArgs),
+
+    /// Check locally whether a trust policy lets a caller assume the role, and if not, why.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account trust-policy check --policy trust.json \\\n",
+        "      --principal arn:aws:iam::111122223333:user/alice --external-id 7M3Q9XKZ2R8TB4WN6PDC\n",
+        "  aws iam get-role --role-name PartnerRole --query Role.AssumeRolePolicyDocument \\\n",
+        "      | cross-account trust-policy check --policy - \\\n",
+        "      --principal arn:aws:sts::111122223333:assumed-role/Sync/nightly\n\n",
+        "Prints one line on stdout: `allowed by Statement[N]`, `denied: REASON` (the Deny that\n",
+        "applied, or the closest Allow and the condition that failed) or `unknown: REASON` (an\n",
+        "operator or key the local evaluator does not know: it never allows by silence). Only the\n",
+        "trust policy is checked: the caller also needs sts:AssumeRole in its own account's policies.\n\n",
+        "Exit codes:\n",
+        "  0  allowed\n",
+        "  3  denied\n",
+        "  1  unknown: the policy cannot be evaluated locally\n",
+        "  2  usage error or invalid input (unreadable file, not a trust policy, malformed --principal)"
+    ))]
+    Check(TrustPolicyCheckArgs),
+
+    /// Warn about the confused deputy problem (no sts:ExternalId) and other trust policy hygiene.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account trust-policy lint trust.json\n",
+        "  aws iam get-role --role-name PartnerRole --query Role.AssumeRolePolicyDocument \\\n",
+        "      | cross-account trust-policy lint -\n\n",
+        "Prints one `CODE: MESSAGE` line on stdout for each warning: confused-deputy,\n",
+        "wildcard-principal, external-id-wildcard, external-id-if-exists,\n",
+        "external-id-for-all-values, short-external-id, missing-version, old-version.\n\n",
+        "Exit codes:\n",
+        "  0  no warnings\n",
+        "  1  warnings found\n",
+        "  2  usage error or invalid input (unreadable file, not a trust policy IAM would accept)"
+    ))]
+    Lint(TrustPolicyLintArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    /// An IAM policy document (JSON); see --print.
+    Json,
+    /// A CloudFormation template (YAML) with the role, its policies and the RoleArn output.
+    Cloudformation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyPart {
+    /// The role's trust policy (who may assume it).
+    Trust,
+    /// The S3 read-only permission policy of --s3-read-bucket (what the role may do).
+    Permission,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustPolicyNewArgs {
+    /// A trusted account ID (12 digits): any principal of it, arn:PARTITION:iam::ID:root (repeatable).
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "trusted_principal",
+        help_heading = "Who may assume the role"
+    )]
+    pub trusted_account: Vec<String>,
+
+    /// A trusted role or user ARN, or an account root ARN (repeatable).
+    #[arg(long, value_name = "ARN", help_heading = "Who may assume the role")]
+    pub trusted_principal: Vec<String>,
+
+    /// An external ID the caller must send (StringEquals sts:ExternalId; repeatable: any of them).
+    #[arg(
+        long,
+        value_name = "ID",
+        required = true,
+        help_heading = "Who may assume the role"
+    )]
+    pub external_id: Vec<String>,
+
+    /// Require MFA (Bool aws:MultiFactorAuthPresent "true").
+    #[arg(long, help_heading = "Who may assume the role")]
+    pub require_mfa: bool,
+
+    /// Also allow sts:SetSourceIdentity (the caller may set a source identity).
+    #[arg(long, help_heading = "Who may assume the role")]
+    pub allow_source_identity: bool,
+
+    /// Also allow sts:TagSession (the caller may pass session tags).
+    #[arg(long, help_heading = "Who may assume the role")]
+    pub allow_tag_session: bool,
+
+    /// The AWS partition of the ARNs: aws, aws-cn, aws-us-gov, ...
+    #[arg(long, value_name = "PARTITION", default_value = "aws")]
+    pub partition: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PolicyFormat::Json, help_heading = "Output")]
+    pub format: PolicyFormat,
+
+    /// With --format json: which document to print.
+    #[arg(long, value_enum, default_value_t = PolicyPart::Trust, help_heading = "Output")]
+    pub print: PolicyPart,
+
+    /// With --format cloudformation: the role's name (default: DemoRole).
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub role_name: Option<String>,
+
+    /// Let the role read this S3 bucket (s3:GetObject, s3:ListBucket).
+    #[arg(long, value_name = "BUCKET", help_heading = "What the role may do")]
+    pub s3_read_bucket: Option<String>,
+
+    /// Only the keys under this prefix of --s3-read-bucket (taken literally: `exports/`).
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        requires = "s3_read_bucket",
+        help_heading = "What the role may do"
+    )]
+    pub s3_read_prefix: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustPolicyCheckArgs {
+    /// The trust policy (JSON) to check; `-` reads it from stdin.
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// The caller: arn:aws:iam::ACCOUNT:user/NAME, ...:role/NAME, ...:root or
+    /// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+    #[arg(long, value_name = "ARN")]
+    pub principal: String,
+
+    /// The external ID the caller sends (default: none).
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// The caller authenticated with MFA (aws:MultiFactorAuthPresent is "true").
+    #[arg(long)]
+    pub mfa: bool,
+
+    /// The caller signs with an IAM user's long-term access keys: without --mfa,
+    /// aws:MultiFactorAuthPresent is then absent rather than "false".
+    #[arg(long)]
+    pub long_term_credentials: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustPolicyLintArgs {
+    /// The trust policy (JSON) to lint; `-` reads it from stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// `900`, `900s`, `15m`, `1h`: whole seconds; the range is checked by the core.

@@ -37,9 +37,13 @@ fn main() {
 }
 
 fn run(command: Command) -> Result<i32, CliError> {
-    if let Command::ConfigSnippet(args) = command {
-        return cmd::config_snippet::run(args);
-    }
+    // The commands that call no AWS service need no async runtime.
+    let command = match command {
+        Command::ConfigSnippet(args) => return cmd::config_snippet::run(args),
+        Command::ExternalId(args) => return cmd::external_id::run(args),
+        Command::TrustPolicy(args) => return cmd::trust_policy::run(args),
+        other => other,
+    };
     let serve = matches!(command, Command::Serve(_));
     let runtime = if serve {
         tokio::runtime::Builder::new_multi_thread()
@@ -59,7 +63,9 @@ fn run(command: Command) -> Result<i32, CliError> {
             Command::Exec(args) => cmd::exec::run(args).await,
             Command::Serve(args) => cmd::serve::run(args).await,
             Command::Doctor(args) => cmd::doctor::run(args).await,
-            Command::ConfigSnippet(_) => Ok(EXIT_OTHER),
+            Command::ConfigSnippet(_) | Command::ExternalId(_) | Command::TrustPolicy(_) => {
+                Ok(EXIT_OTHER)
+            }
         }
     })
 }

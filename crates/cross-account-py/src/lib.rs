@@ -12,6 +12,7 @@ mod credentials;
 mod errors;
 mod runtime;
 mod session;
+mod trust;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -22,6 +23,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<credentials::Secret>()?;
     m.add_class::<arn::RoleArn>()?;
     m.add_function(wrap_pyfunction!(arn::generate_external_id, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_policy_json, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_policy_cloudformation, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::s3_read_only_policy_json, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_lint, m)?)?;
     let after_fork = wrap_pyfunction!(runtime::_after_fork_in_child, m)?;
     m.add_function(after_fork.clone())?;
     // A forked child must not use the parent's runtime, whose threads it does not have.

@@ -23,11 +23,17 @@ fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble
 }
 
 fn single_reader(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("hot_read");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("cached_credentials (sync)", |b| b.iter(|| black_box(session.cached_credentials())));
+    g.bench_function("cached_credentials (sync)", |b| {
+        b.iter(|| black_box(session.cached_credentials()))
+    });
     g.bench_function("credentials().await", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
@@ -51,11 +57,19 @@ fn single_reader(c: &mut Criterion) {
         })
     });
     g.finish();
-    assert_eq!(double.calls(), 1, "every read above was served from the cache");
+    assert_eq!(
+        double.calls(),
+        1,
+        "every read above was served from the cache"
+    );
 }
 
 fn concurrent_readers(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("concurrent_read");
     g.measurement_time(Duration::from_secs(3));

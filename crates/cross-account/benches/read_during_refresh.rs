@@ -45,14 +45,21 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let clock = Jumpable::default();
         let double = StsDouble::new(clock.clone(), |n| {
             if n == 0 {
                 Reply::ok(900)
             } else {
-                Reply::Ok { lifetime: Duration::from_secs(900), delay: Duration::from_secs(2) }
+                Reply::Ok {
+                    lifetime: Duration::from_secs(900),
+                    delay: Duration::from_secs(2),
+                }
             }
         });
         let sdk_config = double.sdk_config();
@@ -82,9 +89,16 @@ fn main() {
                 served_old += 1;
             }
         }
-        assert_eq!(session.status().refresh_count, 0, "the refresh was still in flight");
+        assert_eq!(
+            session.status().refresh_count,
+            0,
+            "the refresh was still in flight"
+        );
         lat.sort();
-        println!("read_during_refresh: {} reads while AssumeRole was in flight (STS delay 2 s)", lat.len());
+        println!(
+            "read_during_refresh: {} reads while AssumeRole was in flight (STS delay 2 s)",
+            lat.len()
+        );
         println!(
             "  p50 {:?}  p99 {:?}  p99.9 {:?}  max {:?}  (served held credentials: {})",
             percentile(&lat, 0.5),

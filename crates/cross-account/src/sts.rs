@@ -398,10 +398,7 @@ where
         },
         SdkError::ConstructionFailure(_) => Error::Other {
             role_arn,
-            message: format!(
-                "the request could not be built: {}",
-                chain(&err)
-            ),
+            message: format!("the request could not be built: {}", chain(&err)),
         },
         _ => Error::Other {
             role_arn,

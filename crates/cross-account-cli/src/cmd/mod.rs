@@ -6,7 +6,9 @@ pub mod config_snippet;
 pub mod credential_process;
 pub mod doctor;
 pub mod exec;
+pub mod external_id;
 pub mod serve;
+pub mod trust_policy;
 
 use std::io::Write;
 
