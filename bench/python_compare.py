@@ -12,13 +12,20 @@ tests/support/local_sts.py):
                   several timed batches; plus cross_account's own botocore credentials;
   STS calls       AssumeRole calls made by 50 reads of 900 s sessions, for each (botocore's
                   counted with a ``before-call.sts.AssumeRole`` event hook);
-  wheel size      of the release wheel that is measured.
+  memory          RSS of a fresh interpreter that assumed the role once and holds the
+                  credentials: cross_account alone, cross_account feeding a boto3 client,
+                  boto3 with botocore's assume-role credentials;
+  size            of the release wheel that is measured, and of boto3 as installed.
+
+Under ``scripts/with-local-sts`` (``CROSS_ACCOUNT_TEST_SCENARIO`` set) it uses that STS
+instead of starting one. ``bench/run`` runs it with the other comparisons.
 
 The measured cross_account is a release wheel: built here with ``maturin build --release``
 unless ``--wheel`` names one, and unpacked onto ``sys.path`` (nothing is installed). boto3 and
 moto come from the running interpreter's environment.
 
     python3 bench/python_compare.py [--wheel PATH] [--runs 15] [--json out.json]
+    scripts/with-local-sts python3 bench/python_compare.py --wheel PATH --json out.json
 
 Goals (issue 4): reads >= 20x faster than botocore, import >= 5x faster than boto3, one STS
 call per credential lifetime.
@@ -200,6 +207,120 @@ def botocore_assume_role(scenario: dict[str, Any], duration: int, counter: list[
     )
 
 
+# Each probe runs in a fresh interpreter, assumes the role once, keeps what it built alive and
+# prints its resident set size (VmRSS, KiB). SCENARIO is the local STS's scenario JSON.
+_RSS_TAIL = """
+import re
+rss = re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
+print(rss)
+"""
+RSS_PROBES = {
+    "baseline: bare interpreter": "",
+    "cross_account: session, one read": """
+import json, os
+import cross_account
+s = json.loads(os.environ["SCENARIO"])
+held = cross_account.CrossAccountSession(
+    s["role_arn"], s["external_id"], region=s["region"], endpoint_url=s["endpoint_url"]
+)
+held.credentials()
+""",
+    "cross_account + boto3 S3 client": """
+import json, os
+import cross_account
+s = json.loads(os.environ["SCENARIO"])
+session = cross_account.CrossAccountSession(
+    s["role_arn"], s["external_id"], region=s["region"], endpoint_url=s["endpoint_url"]
+)
+boto = session.boto3_session()
+held = boto.client("s3", endpoint_url=s["endpoint_url"])
+boto.get_credentials().get_frozen_credentials()
+""",
+    "boto3 S3 client, profile with role_arn + external_id": """
+import boto3
+boto = boto3.Session(profile_name="bench-role")
+held = boto.client("s3")
+boto.get_credentials().get_frozen_credentials()
+""",
+    "boto3: botocore assume-role credentials, one read": """
+import json, os
+import boto3
+import botocore.session
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher, Credentials, DeferredRefreshableCredentials,
+)
+s = json.loads(os.environ["SCENARIO"])
+core = botocore.session.get_session()
+fetcher = AssumeRoleCredentialFetcher(
+    client_creator=lambda *a, **k: core.create_client(*a, endpoint_url=s["endpoint_url"], **k),
+    source_credentials=Credentials(s["partner_access_key_id"], s["partner_secret_access_key"]),
+    role_arn=s["role_arn"],
+    extra_args={"ExternalId": s["external_id"], "RoleSessionName": "bench-botocore"},
+)
+held = DeferredRefreshableCredentials(method="assume-role", refresh_using=fetcher.fetch_credentials)
+held.get_frozen_credentials()
+""",
+}
+
+
+def role_profile(scenario: dict[str, Any], into: Path) -> dict[str, str]:
+    """The environment of a boto3 user whose ~/.aws/config assumes the role."""
+    (into / "config").write_text(
+        "[profile bench-role]\n"
+        f"role_arn = {scenario['role_arn']}\n"
+        f"external_id = {scenario['external_id']}\n"
+        "role_session_name = bench-boto3\n"
+        "source_profile = partner\n"
+    )
+    (into / "credentials").write_text(
+        "[partner]\n"
+        f"aws_access_key_id = {scenario['partner_access_key_id']}\n"
+        f"aws_secret_access_key = {scenario['partner_secret_access_key']}\n"
+    )
+    return {
+        "AWS_CONFIG_FILE": str(into / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(into / "credentials"),
+        "AWS_ENDPOINT_URL": scenario["endpoint_url"],
+    }
+
+
+def rss_mib(kind: str, scenario: dict[str, Any], pythonpath: Path) -> float:
+    """MiB resident in a fresh interpreter after running the probe ``kind``."""
+    env = dict(os.environ, PYTHONPATH=str(pythonpath), SCENARIO=json.dumps(scenario))
+    with tempfile.TemporaryDirectory(prefix="bench-aws-") as aws_home:
+        env.update(role_profile(scenario, Path(aws_home)))
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if "profile" in kind else ():
+            env.pop(var, None)
+        proc = subprocess.run(
+            [sys.executable, "-c", RSS_PROBES[kind] + _RSS_TAIL],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+    if proc.returncode != 0:
+        raise SystemExit(f"RSS probe {kind!r} failed:\n{proc.stderr[-2000:]}")
+    return int(proc.stdout.strip().splitlines()[-1]) / 1024
+
+
+# boto3 and what pip installs with it.
+BOTO3_CLOSURE = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six")
+
+
+def installed_sizes() -> dict[str, int]:
+    """Bytes on disk of boto3 and its dependencies, from their installed RECORD files."""
+    from importlib import metadata
+
+    out = {}
+    for name in BOTO3_CLOSURE:
+        try:
+            files = metadata.distribution(name).files or []
+        except metadata.PackageNotFoundError:
+            continue
+        out[name] = sum(f.size or 0 for f in files)
+    return out
+
+
 def median(xs: list[float]) -> float:
     """The median, as a float."""
     return float(statistics.median(xs))
@@ -212,6 +333,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per import")
     parser.add_argument("--batch", type=int, default=20000, help="reads per timed batch")
     parser.add_argument("--batches", type=int, default=9, help="timed batches per reader")
+    parser.add_argument("--rss-runs", type=int, default=3, help="fresh interpreters per RSS kind")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -222,10 +344,18 @@ def main() -> int:
         sys.path.insert(0, str(site))
         (tmp / "aws").mkdir()
         (tmp / "sts").mkdir()
-        with LocalSts(tmp / "sts") as scenario:
+        running = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
+        if running:
+            log(f"using the local STS of {running}")
+            scenario = dict(json.loads(Path(running).read_text()))
             isolate_environment(scenario, tmp / "aws")
             figures = measure(scenario, site, args)
+        else:
+            with LocalSts(tmp / "sts") as scenario:
+                isolate_environment(scenario, tmp / "aws")
+                figures = measure(scenario, site, args)
         figures["wheel"] = {"file": wheel.name, "bytes": wheel.stat().st_size}
+        figures["installed_bytes"] = installed_sizes()
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
@@ -263,6 +393,11 @@ def measure(scenario: dict[str, Any], site: Path, args: argparse.Namespace) -> d
     ours_boto_ns = ns_per_call(
         ours_boto.get_frozen_credentials, batch=args.batch, batches=args.batches
     )
+    # What a boto3 client's signer calls before each request (the client holds this object).
+    client_creds = session.boto3_session().get_credentials()
+    ours_client_ns = ns_per_call(
+        client_creds.get_frozen_credentials, batch=args.batch, batches=args.batches
+    )
     calls = [0]
     theirs = botocore_assume_role(scenario, 3600, calls)
     theirs.get_frozen_credentials()
@@ -285,6 +420,12 @@ def measure(scenario: dict[str, Any], site: Path, args: argparse.Namespace) -> d
         theirs_short.get_frozen_credentials()
     theirs_calls = calls[0]
 
+    log(f"memory: RSS of {args.rss_runs} fresh interpreters per kind, interleaved")
+    rss: dict[str, list[float]] = {kind: [] for kind in RSS_PROBES}
+    for _ in range(args.rss_runs):
+        for kind in RSS_PROBES:
+            rss[kind].append(rss_mib(kind, scenario, site))
+
     return {
         "python": platform.python_version(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
@@ -298,6 +439,10 @@ def measure(scenario: dict[str, Any], site: Path, args: argparse.Namespace) -> d
                 "median": median(ours_boto_ns),
                 "batches": ours_boto_ns,
             },
+            "cross_account boto3_session() client credentials": {
+                "median": median(ours_client_ns),
+                "batches": ours_client_ns,
+            },
             "botocore assume-role get_frozen_credentials()": {
                 "median": median(theirs_ns),
                 "batches": theirs_ns,
@@ -308,6 +453,7 @@ def measure(scenario: dict[str, Any], site: Path, args: argparse.Namespace) -> d
             "cross_account botocore_credentials()": ours_boto_calls,
             "botocore assume-role": theirs_calls,
         },
+        "rss_mib": {kind: {"median": median(xs), "runs": xs} for kind, xs in rss.items()},
     }
 
 
@@ -318,6 +464,7 @@ def report(f: dict[str, Any]) -> None:
     reads = f["read_ns"]
     ours = reads["cross_account credentials()"]["median"]
     ours_boto = reads["cross_account botocore_credentials().get_frozen_credentials()"]["median"]
+    ours_client = reads["cross_account boto3_session() client credentials"]["median"]
     theirs = reads["botocore assume-role get_frozen_credentials()"]["median"]
     calls = f["sts_calls_per_50_reads_900s"]
     read_x, import_x = theirs / ours, b3_ms / ca_ms
@@ -345,6 +492,13 @@ def report(f: dict[str, Any]) -> None:
             "",
         ),
         (
+            "  via boto3_session() client",
+            f"{ours_client:.0f}",
+            f"{theirs:.0f}",
+            f"{theirs / ours_client:.1f}x",
+            "",
+        ),
+        (
             "STS calls / 50 reads (900 s)",
             f"{calls['cross_account credentials()']}",
             f"{calls['botocore assume-role']}",
@@ -359,7 +513,13 @@ def report(f: dict[str, Any]) -> None:
             "",
         ),
         ("wheel size (bytes)", f"{f['wheel']['bytes']:,}", "", "", ""),
+        ("boto3 installed (bytes)", "", f"{sum(f['installed_bytes'].values()):,}", "", ""),
     ]
+    rss = f["rss_mib"]
+    for kind, v in rss.items():
+        cell = f"{v['median']:.1f}"
+        mine = not kind.startswith("boto3")
+        rows.append((f"RSS MiB: {kind}", cell if mine else "", "" if mine else cell, "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(f"\ncross_account vs botocore: Python {f['python']}, {f['machine']}\n")
     for i, r in enumerate(rows):

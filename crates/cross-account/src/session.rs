@@ -239,6 +239,10 @@ impl ProvideCredentials for CrossAccountSession {
     where
         Self: 'a,
     {
+        // Fresh credentials answer without boxing a future: an SDK client reads this per request.
+        if let Some(creds) = self.cached_credentials() {
+            return provider::future::ProvideCredentials::ready(Ok(creds.into()));
+        }
         provider::future::ProvideCredentials::new(async move {
             match self.credentials().await {
                 Ok(creds) => Ok(creds.into()),
