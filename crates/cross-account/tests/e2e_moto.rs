@@ -1,47 +1,11 @@
 //! End to end against a real STS emulator (moto server on loopback with IAM auth on), judged by
 //! the Rust SDK's S3 client. Run through `scripts/with-local-sts`, which exports the scenario.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
 
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
-use secrecy::ExposeSecret;
-
-struct Scenario {
-    role_arn: String,
-    external_id: String,
-    bucket: String,
-    key: String,
-    body: String,
-}
-
-/// The scenario from the harness. Missing under CI is a failure, not a skip.
-fn scenario() -> Option<Scenario> {
-    let Ok(path) = std::env::var("CROSS_ACCOUNT_TEST_SCENARIO") else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CROSS_ACCOUNT_TEST_SCENARIO is not set: the local STS must run under CI (use scripts/with-local-sts)");
-        }
-        eprintln!(
-            "skipped: CROSS_ACCOUNT_TEST_SCENARIO is not set; run through scripts/with-local-sts"
-        );
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let s = |k: &str| {
-        v[k].as_str()
-            .unwrap_or_else(|| panic!("{k} missing in {path}"))
-            .to_string()
-    };
-    Some(Scenario {
-        role_arn: s("role_arn"),
-        external_id: s("external_id"),
-        bucket: s("bucket"),
-        key: s("key"),
-        body: s("body"),
-    })
-}
+use support::scenario;
 
 async fn s3_client(session: &CrossAccountSession) -> aws_sdk_s3::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
@@ -134,62 +98,4 @@ async fn wrong_external_id_is_access_denied_with_the_hint() {
         }
         other => panic!("expected AccessDenied, got {other:?}"),
     }
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-#[tokio::test]
-async fn trace_logs_of_a_real_exchange_hold_no_secret() {
-    let Some(sc) = scenario() else { return };
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .build()
-        .unwrap();
-    let creds = session.credentials().await.unwrap();
-    let s3 = s3_client(&session).await;
-    s3.get_object()
-        .bucket(&sc.bucket)
-        .key(&sc.key)
-        .send()
-        .await
-        .unwrap();
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(log.contains("assumed role"), "events were captured");
-    assert!(
-        log.len() > 10_000,
-        "TRACE output from the SDK was captured ({} bytes)",
-        log.len()
-    );
-    assert!(
-        !log.contains(creds.secret_access_key().expose_secret()),
-        "secret key in TRACE logs"
-    );
-    assert!(
-        !log.contains(creds.session_token().expose_secret()),
-        "session token in TRACE logs"
-    );
 }
