@@ -130,6 +130,9 @@ def test_ctrl_c_interrupts_a_blocking_wait(double: StsDouble) -> None:
         f"""
         import sys, time
         import cross_account
+        # A shell that started the tests in the background may have left SIGINT ignored.
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         s = cross_account.CrossAccountSession(
             "arn:aws:iam::123456789012:role/DemoRole",
             endpoint_url={double.url!r}, region="us-east-1",

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -70,6 +70,11 @@ pub enum Reply {
     Empty200,
     /// Connection refused / reset.
     ConnectionError,
+    /// The TCP connection is refused before anything is sent (nothing listens on the port).
+    Refused,
+    /// HTTP 200 and the first part of a real answer, up to and including the secret access key,
+    /// then the body stream fails: the connection was reset mid-body.
+    ResetMidBody,
     /// Never answers (the client's timeout must fire).
     Hang,
 }
@@ -109,6 +114,8 @@ struct DoubleInner {
     calls: AtomicU64,
     script: Mutex<Arc<Script>>,
     requests: Mutex<Vec<HashMap<String, Vec<String>>>>,
+    /// Whether `requests` keeps every call (off for soak tests, whose heap must stay flat).
+    recording: AtomicBool,
     time: SharedTimeSource,
 }
 
@@ -119,12 +126,16 @@ impl std::fmt::Debug for StsDouble {
 }
 
 impl StsDouble {
-    pub fn new(time: impl TimeSource + 'static, script: impl Fn(u64) -> Reply + Send + Sync + 'static) -> Self {
+    pub fn new(
+        time: impl TimeSource + 'static,
+        script: impl Fn(u64) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         StsDouble {
             inner: Arc::new(DoubleInner {
                 calls: AtomicU64::new(0),
                 script: Mutex::new(Arc::new(script)),
                 requests: Mutex::new(Vec::new()),
+                recording: AtomicBool::new(true),
                 time: SharedTimeSource::new(time),
             }),
         }
@@ -146,6 +157,11 @@ impl StsDouble {
 
     pub fn requests(&self) -> Vec<HashMap<String, Vec<String>>> {
         self.inner.requests.lock().unwrap().clone()
+    }
+
+    /// Stops (or resumes) keeping each request's form fields; the call counter keeps counting.
+    pub fn set_recording(&self, on: bool) {
+        self.inner.recording.store(on, Ordering::SeqCst);
     }
 
     /// An `SdkConfig` whose HTTP client is this double: static source credentials, us-east-1,
@@ -194,7 +210,9 @@ impl HttpConnector for StsDouble {
             .cloned()
             .unwrap_or_default();
         let n = self.inner.calls.fetch_add(1, Ordering::SeqCst);
-        self.inner.requests.lock().unwrap().push(form);
+        if self.inner.recording.load(Ordering::SeqCst) {
+            self.inner.requests.lock().unwrap().push(form);
+        }
         let reply = (self.inner.script.lock().unwrap())(n);
         let time = self.inner.time.clone();
         HttpConnectorFuture::new(async move {
@@ -236,6 +254,15 @@ impl HttpConnector for StsDouble {
                     std::io::ErrorKind::ConnectionReset,
                     "connection reset by peer",
                 )))),
+                Reply::Refused => Err(ConnectorError::io(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionRefused,
+                    "connection refused",
+                )))),
+                Reply::ResetMidBody => {
+                    let whole = assume_role_xml(n, time.now() + Duration::from_secs(3600));
+                    let cut = whole.find("<SessionToken>").unwrap_or(whole.len() / 2);
+                    Ok(reset_after(200, whole[..cut].to_string()))
+                }
                 Reply::Hang => {
                     std::future::pending::<()>().await;
                     unreachable!()
@@ -260,6 +287,27 @@ fn xml(status: u16, body: String) -> Response<SdkBody> {
     if let Some(id) = request_id {
         resp.headers_mut().insert("x-amzn-requestid", id);
     }
+    resp
+}
+
+/// A response whose body yields `sent`, then fails as a reset connection does.
+fn reset_after(status: u16, sent: String) -> Response<SdkBody> {
+    use http_body_util::BodyExt;
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+    let body = http_body_util::Full::new(bytes::Bytes::from(sent))
+        .map_err(|never: std::convert::Infallible| -> BoxError { match never {} })
+        .with_trailers(async {
+            let reset: BoxError = Box::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            ));
+            Some(Err(reset))
+        });
+    let mut resp = Response::new(
+        StatusCode::try_from(status).unwrap(),
+        SdkBody::from_body_1_x(body),
+    );
+    resp.headers_mut().insert("content-type", "text/xml");
     resp
 }
 
