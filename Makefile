@@ -26,5 +26,5 @@ demo: ## The scenario end to end on a local STS emulator
 bench: ## Benchmarks side by side with the AWS SDKs, report in bench/results/
 	bench/run
 
-doc: ## API docs with warnings as errors
+doc: ## API docs with warnings as errors (the CLI binary is documented by its --help)
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace

@@ -157,7 +157,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "PATH", help_heading = "Role")]
     pub external_id_file: Option<PathBuf>,
 
-    /// The role session name (default: cross-account-<milliseconds>).
+    /// The role session name (default: cross-account-<unix millis>).
     #[arg(long, value_name = "NAME", help_heading = "Role")]
     pub session_name: Option<String>,
 
