@@ -1,33 +1,13 @@
 //! Sentinel secrets must never show up in Debug, Display, errors, status, panics or logs.
 
 mod common;
+mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{session_builder, PausedTime, Reply, StsDouble, SENTINEL_SECRET, SENTINEL_TOKEN};
 use secrecy::ExposeSecret;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use support::Captured;
 
 fn assert_clean(what: &str, text: &str) {
     assert!(
