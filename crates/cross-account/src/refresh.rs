@@ -293,6 +293,11 @@ impl Refresher {
         result
     }
 
+    /// The session's clock (the injected time source).
+    pub(crate) fn now(&self) -> SystemTime {
+        self.config.time.now()
+    }
+
     /// The held credentials if they can be handed out now without any fetch: synchronous, for
     /// callers outside an async runtime (language bindings) that fall back to `credentials`.
     pub(crate) fn fresh(&self) -> Option<TemporaryCredentials> {

@@ -203,7 +203,10 @@ impl CrossAccountSession {
     /// # }
     /// ```
     pub async fn source_identity(&self) -> Result<CallerIdentity, Error> {
-        self.sts.caller_identity().await
+        let mut me = self.sts.caller_identity().await?;
+        // Compared with the server's clock, so it must be the clock this session runs on.
+        me.local_time = self.refresher.now();
+        Ok(me)
     }
 }
 

@@ -291,4 +291,10 @@ async fn caller_identity_comes_from_the_source_credentials() {
         .duration_since(expected)
         .unwrap_or_else(|e| e.duration());
     assert!(diff <= Duration::from_secs(1), "{diff:?}");
+    // The local side of the comparison is the session's own (injected) clock.
+    let skew = server.duration_since(me.local_time).unwrap();
+    assert!(
+        skew >= Duration::from_secs(599) && skew <= Duration::from_secs(601),
+        "{skew:?}"
+    );
 }
