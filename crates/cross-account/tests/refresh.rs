@@ -322,8 +322,9 @@ async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
     assert!(!session.status().background_task_running);
     let second = session.credentials().await.unwrap();
     assert_ne!(second.access_key_id(), first.access_key_id());
-    // Inside the window but outside the margin: one reader refreshes, the held ones keep coming.
-    tokio::time::sleep(Duration::from_secs(900 - 200)).await;
+    // Past the latest refresh point (expiry - window/2 = 750 s) but outside the margin (870 s):
+    // the first reader refreshes.
+    tokio::time::sleep(Duration::from_secs(760)).await;
     let third = session.credentials().await.unwrap();
     assert_ne!(third.access_key_id(), second.access_key_id());
     assert_eq!(double.calls(), 3);
