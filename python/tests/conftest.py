@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
@@ -29,8 +28,10 @@ sys.path.insert(0, str(TESTS))
 from sts_double import ROLE_ARN, StsDouble  # noqa: E402
 
 REPO = TESTS.parents[1]
-LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
-START_TIMEOUT_S = 600  # a fresh machine may pip-install moto first
+sys.path.insert(0, str(REPO / "tests" / "support"))
+# The shared local-STS fixture; importing it into this conftest registers it with pytest.
+from scenario_fixture import scenario_path_fixture, unavailable  # noqa: E402, F401
+
 REGION = "us-east-1"
 
 _AWS_HOME = Path(tempfile.mkdtemp(prefix="cross-account-py-aws-"))
@@ -103,45 +104,6 @@ def make_session(double: StsDouble) -> Iterator[Callable[..., Any]]:
 
 
 # --- the moto scenario ------------------------------------------------------------------
-
-
-def unavailable(reason: str) -> NoReturn:
-    # A developer without moto gets a skip; CI must never go green by skipping.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"local STS emulator unavailable: {reason}", pytrace=False)
-    pytest.skip(f"local STS emulator unavailable: {reason}")
-
-
-def _harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(LOCAL_STS), *args],
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_S,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-@pytest.fixture(scope="session")
-def scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    given = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
-    if given:
-        if not Path(given).is_file():
-            unavailable(f"CROSS_ACCOUNT_TEST_SCENARIO={given} is not a file")
-        yield Path(given)
-        return
-    state_dir = tmp_path_factory.mktemp("local-sts")
-    try:
-        try:
-            started = _harness("start", "--state-dir", str(state_dir))
-        except (OSError, subprocess.TimeoutExpired) as e:
-            unavailable(f"could not run {LOCAL_STS.name}: {e}")
-        if started.returncode != 0:
-            unavailable(started.stderr.strip()[-2000:] or f"exit status {started.returncode}")
-        yield state_dir / "scenario.json"
-    finally:
-        _harness("stop", "--state-dir", str(state_dir))
 
 
 @pytest.fixture(scope="session")

@@ -11,59 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
-START_TIMEOUT_S = 600  # generous: a fresh machine may pip-install moto first
-
-
-def unavailable(reason: str) -> NoReturn:
-    # A developer without moto gets a skip; CI must never go green by skipping.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"local STS emulator unavailable: {reason}", pytrace=False)
-    pytest.skip(f"local STS emulator unavailable: {reason}")
-
-
-def _harness(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(LOCAL_STS), *args],
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_S,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-@pytest.fixture(scope="session")
-def scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    given = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
-    if given:
-        if not Path(given).is_file():
-            unavailable(f"CROSS_ACCOUNT_TEST_SCENARIO={given} is not a file")
-        yield Path(given)
-        return
-
-    state_dir = tmp_path_factory.mktemp("local-sts")
-    try:
-        try:
-            started = _harness("start", "--state-dir", str(state_dir))
-        except (OSError, subprocess.TimeoutExpired) as e:
-            unavailable(f"could not run {LOCAL_STS.name}: {e}")
-        if started.returncode != 0:
-            unavailable(
-                started.stderr.strip()[-2000:] or f"exit status {started.returncode}"
-            )
-        yield state_dir / "scenario.json"
-    finally:
-        _harness("stop", "--state-dir", str(state_dir))
+sys.path.insert(0, str(REPO / "tests" / "support"))
+# The shared local-STS fixture; importing it into this conftest registers it with pytest.
+from scenario_fixture import scenario_path_fixture, unavailable  # noqa: F401
 
 
 @pytest.fixture(scope="session")
