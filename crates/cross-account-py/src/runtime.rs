@@ -155,6 +155,8 @@ fn spawn_handle() -> Handle {
     Handle::try_current()
         .ok()
         .or_else(|| handle().ok())
+        // Only when the OS refuses the runtime's threads; pyo3 turns the panic into a Python
+        // PanicException, which is all a caller could do with it too.
         .expect("the tokio runtime could not be started")
 }
 

@@ -168,6 +168,7 @@ impl CrossAccountSession {
         Ok(slot
             .core
             .clone()
+            // Cannot fail: a closed slot returned above, and an open one always holds a session.
             .expect("an open slot holds a core session"))
     }
 
