@@ -231,9 +231,14 @@ impl RoleArn {
 
 fn prefix_reason(err: Error, prefix: &str) -> Error {
     match err {
-        Error::InvalidParameter { field, reason } => Error::InvalidParameter {
+        Error::InvalidParameter {
+            field,
+            reason,
+            source,
+        } => Error::InvalidParameter {
             field,
             reason: format!("{prefix}{reason}"),
+            source,
         },
         other => other,
     }
@@ -278,7 +283,7 @@ mod tests {
 
     fn reason(s: &str) -> String {
         match RoleArn::new(s).unwrap_err() {
-            Error::InvalidParameter { field, reason } => {
+            Error::InvalidParameter { field, reason, .. } => {
                 assert_eq!(field, "role_arn");
                 reason
             }

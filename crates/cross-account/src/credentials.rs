@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use aws_credential_types::credential_feature::AwsCredentialFeature;
 use secrecy::SecretString;
 
 /// Provider name reported to the AWS SDK, visible in its debug logs.
@@ -77,7 +78,11 @@ impl TemporaryCredentials {
         if let Some(account) = &account_id {
             sdk = sdk.account_id(account.as_str());
         }
-        let sdk = sdk.build();
+        let mut sdk = sdk.build();
+        // The SDK reports which credential source signed a request (user-agent metrics), as
+        // aws-config's own AssumeRoleProvider does.
+        sdk.get_property_mut_or_default::<Vec<AwsCredentialFeature>>()
+            .push(AwsCredentialFeature::CredentialsStsAssumeRole);
         TemporaryCredentials(Arc::new(Inner {
             access_key_id,
             secret_access_key: SecretString::from(secret_access_key),

@@ -4,14 +4,26 @@
 //! secret: STS error messages carry no key material, and validation errors describe a value's
 //! problem without echoing the value when it could be sensitive.
 
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+/// The underlying failure an [`Error`] came from (an SDK error, a source-provider error, an
+/// MFA token provider's error, or the refresh failure behind [`Error::CredentialsExpired`]).
+///
+/// Shared behind an `Arc`, so one failure can be handed to every reader that waited for it.
+pub type ErrorSource = Arc<dyn StdError + Send + Sync + 'static>;
+
 /// Everything that can go wrong while validating inputs or assuming a role.
 ///
-/// Cloneable so the refresh engine can hand the same failure to every waiting reader.
+/// Cloning is cheap (the [`source`](StdError::source) is shared), so the refresh engine hands
+/// the same failure to every waiting reader. Variants that come from STS carry its error
+/// [`code`](Error::code) and [`request_id`](Error::request_id).
 ///
 /// # Examples
 ///
 /// ```
-/// use cross_account::{CrossAccountSession, Error};
+/// use cross_account::{CrossAccountSession, Error, ErrorKind};
 ///
 /// let err = CrossAccountSession::builder()
 ///     .role_arn("arn:aws:iam::12345:role/Demo")
@@ -21,38 +33,42 @@
 ///     Error::InvalidParameter { field, .. } => assert_eq!(*field, "role_arn"),
 ///     other => panic!("unexpected {other}"),
 /// }
+/// assert_eq!(err.kind(), ErrorKind::InvalidParameter);
 /// assert!(!err.is_retryable());
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone)]
 pub enum Error {
     /// An input failed validation before any network call.
-    #[error("invalid {field}: {reason}")]
+    #[non_exhaustive]
     InvalidParameter {
         /// The builder setter (or CLI flag / Python keyword) that received the bad value.
         field: &'static str,
         /// What is wrong, and the rule the value must follow.
         reason: String,
+        /// What failed underneath (an MFA token provider's own error, for example).
+        source: Option<ErrorSource>,
     },
 
     /// STS refused the AssumeRole call (HTTP 403, `AccessDenied`).
-    #[error(
-        "access denied assuming {role_arn}: {message}{}. {hint}",
-        request_id_suffix(request_id)
-    )]
+    #[non_exhaustive]
     AccessDenied {
         /// The role that was asked for.
         role_arn: String,
         /// The message STS returned.
         message: String,
+        /// The STS error code, when the answer had one.
+        code: Option<String>,
         /// The STS request id, for AWS support.
         request_id: Option<String>,
         /// What to check.
         hint: String,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
     /// STS is not activated in the region that was called.
-    #[error("STS is disabled in region {region} for the caller's account while assuming {role_arn}: {message}. Activate the region in IAM > Account settings, or call another region's STS endpoint")]
+    #[non_exhaustive]
     RegionDisabled {
         /// The role that was asked for.
         role_arn: String,
@@ -60,147 +76,575 @@ pub enum Error {
         region: String,
         /// The message STS returned.
         message: String,
+        /// The STS error code.
+        code: Option<String>,
+        /// The STS request id.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
     /// The session policy was rejected by STS.
-    #[error("STS rejected the session policy for {role_arn}: {message}. Check the JSON against the IAM policy grammar")]
+    #[non_exhaustive]
     MalformedPolicy {
         /// The role that was asked for.
         role_arn: String,
         /// The message STS returned.
         message: String,
+        /// The STS error code.
+        code: Option<String>,
+        /// The STS request id.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
     /// The session policy, policy ARNs and tags together are too large once packed by STS.
-    #[error("the session policy and tags for {role_arn} are too large once packed by STS: {message}. Shorten the inline policy, pass fewer policy ARNs or fewer session tags")]
+    #[non_exhaustive]
     PackedPolicyTooLarge {
         /// The role that was asked for.
         role_arn: String,
         /// The message STS returned.
         message: String,
+        /// The STS error code.
+        code: Option<String>,
+        /// The STS request id.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
-    /// The caller's own (source) credentials are expired or not valid.
-    #[error("the source credentials used to assume {role_arn} were rejected: {message}. Refresh or fix the source credentials (environment, profile, SSO login, instance role)")]
+    /// The caller's own (source) credentials are expired, not valid, or misconfigured: trying
+    /// again without a change will not help.
+    #[non_exhaustive]
     ExpiredSourceCredentials {
         /// The role that was asked for.
         role_arn: String,
-        /// The message STS returned.
+        /// What STS or the source credentials provider reported.
         message: String,
+        /// The STS error code, when STS refused the source credentials.
+        code: Option<String>,
+        /// The STS request id, when STS refused the source credentials.
+        request_id: Option<String>,
+        /// The SDK or source-provider error.
+        source: Option<ErrorSource>,
+    },
+
+    /// The source credentials could not be obtained right now (a timeout or server error of
+    /// the instance metadata service, the container endpoint, SSO, or the first hop of a role
+    /// chain). Retryable.
+    #[non_exhaustive]
+    SourceUnavailable {
+        /// The role that was asked for.
+        role_arn: String,
+        /// What the source credentials provider reported.
+        message: String,
+        /// The source-provider error (for a role chain: the first hop's [`Error`]).
+        source: Option<ErrorSource>,
     },
 
     /// STS throttled the call (`Throttling`, `RequestLimitExceeded`, HTTP 429).
-    #[error("STS throttled the AssumeRole call for {role_arn}: {message}. Retrying with backoff; if it persists, fewer processes should assume the role (share one session per host)")]
+    #[non_exhaustive]
     Throttled {
         /// The role that was asked for.
         role_arn: String,
         /// The message STS returned.
         message: String,
+        /// The STS error code.
+        code: Option<String>,
+        /// The STS request id.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
     /// STS could not be reached or answered with a server error, a timeout or a garbled body.
-    #[error("STS is unavailable while assuming {role_arn}: {message}. Check network access to the STS endpoint; the call is retried with backoff")]
+    #[non_exhaustive]
     Unavailable {
         /// The role that was asked for.
         role_arn: String,
         /// What happened (HTTP status, timeout, connection error).
         message: String,
+        /// The STS error code, when the answer had one.
+        code: Option<String>,
+        /// The STS request id, when the answer had one.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 
     /// No source credentials were found to sign the AssumeRole call.
-    #[error("no source credentials to call STS with: {message}. Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, log in with `aws sso login`, or run where an instance or container role is available")]
+    #[non_exhaustive]
     NoSourceCredentials {
         /// What the credential chain reported.
         message: String,
+        /// The credential chain's error.
+        source: Option<ErrorSource>,
     },
 
     /// The held credentials are too close to expiry to hand out and no new ones could be obtained.
-    #[error("the credentials for {role_arn} have expired or are about to, and no new ones could be obtained: {message}")]
+    #[non_exhaustive]
     CredentialsExpired {
         /// The role that was asked for.
         role_arn: String,
-        /// Why no fresh credentials are available (the last refresh failure).
+        /// Why no fresh credentials are available.
         message: String,
+        /// The last refresh failure, when there was one.
+        source: Option<ErrorSource>,
     },
 
     /// Anything else STS or the SDK reported.
-    #[error("assuming {role_arn} failed: {message}")]
+    #[non_exhaustive]
     Other {
         /// The role that was asked for.
         role_arn: String,
         /// What was reported.
         message: String,
+        /// The STS error code, when the answer had one.
+        code: Option<String>,
+        /// The STS request id, when the answer had one.
+        request_id: Option<String>,
+        /// The SDK error.
+        source: Option<ErrorSource>,
     },
 }
 
-fn request_id_suffix(request_id: &Option<String>) -> String {
-    match request_id {
-        Some(id) => format!(" (request id {id})"),
-        None => String::new(),
+/// The kind of an [`Error`], for metrics, exit codes and language bindings.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::ErrorKind;
+/// assert_eq!(ErrorKind::AccessDenied.as_str(), "access_denied");
+/// assert_eq!(ErrorKind::Throttled.to_string(), "throttled");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// [`Error::InvalidParameter`]
+    InvalidParameter,
+    /// [`Error::AccessDenied`]
+    AccessDenied,
+    /// [`Error::RegionDisabled`]
+    RegionDisabled,
+    /// [`Error::MalformedPolicy`]
+    MalformedPolicy,
+    /// [`Error::PackedPolicyTooLarge`]
+    PackedPolicyTooLarge,
+    /// [`Error::ExpiredSourceCredentials`]
+    ExpiredSourceCredentials,
+    /// [`Error::SourceUnavailable`]
+    SourceUnavailable,
+    /// [`Error::Throttled`]
+    Throttled,
+    /// [`Error::Unavailable`]
+    Unavailable,
+    /// [`Error::NoSourceCredentials`]
+    NoSourceCredentials,
+    /// [`Error::CredentialsExpired`]
+    CredentialsExpired,
+    /// [`Error::Other`]
+    Other,
+}
+
+impl ErrorKind {
+    /// A short stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidParameter => "invalid_parameter",
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::RegionDisabled => "region_disabled",
+            ErrorKind::MalformedPolicy => "malformed_policy",
+            ErrorKind::PackedPolicyTooLarge => "packed_policy_too_large",
+            ErrorKind::ExpiredSourceCredentials => "expired_source_credentials",
+            ErrorKind::SourceUnavailable => "source_unavailable",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::NoSourceCredentials => "no_source_credentials",
+            ErrorKind::CredentialsExpired => "credentials_expired",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Whether trying again later may succeed without anyone changing anything.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Throttled | ErrorKind::Unavailable | ErrorKind::SourceUnavailable
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rid = |id: &Option<String>| match id {
+            Some(id) => format!(" (request id {id})"),
+            None => String::new(),
+        };
+        match self {
+            Error::InvalidParameter { field, reason, .. } => write!(f, "invalid {field}: {reason}"),
+            Error::AccessDenied { role_arn, message, request_id, hint, .. } => write!(
+                f,
+                "access denied assuming {role_arn}: {}{}. {hint}",
+                sentence(message),
+                rid(request_id)
+            ),
+            Error::RegionDisabled { role_arn, region, message, .. } => write!(
+                f,
+                "STS is disabled in region {region} for the caller's account while assuming {role_arn}: {}. Activate the region in IAM > Account settings, or call another region's STS endpoint",
+                sentence(message)
+            ),
+            Error::MalformedPolicy { role_arn, message, .. } => write!(
+                f,
+                "STS rejected the session policy for {role_arn}: {}. Check the JSON against the IAM policy grammar",
+                sentence(message)
+            ),
+            Error::PackedPolicyTooLarge { role_arn, message, .. } => write!(
+                f,
+                "the session policy and tags for {role_arn} are too large once packed by STS: {}. Shorten the inline policy, pass fewer policy ARNs or fewer session tags",
+                sentence(message)
+            ),
+            Error::ExpiredSourceCredentials { role_arn, message, request_id, .. } => write!(
+                f,
+                "the source credentials used to assume {role_arn} were rejected: {}{}. Refresh or fix the source credentials (environment, profile, SSO login, instance role)",
+                sentence(message),
+                rid(request_id)
+            ),
+            Error::SourceUnavailable { role_arn, message, .. } => write!(
+                f,
+                "the source credentials used to assume {role_arn} could not be obtained: {}. This is usually temporary (instance metadata, container endpoint, SSO, or the first role of a chain)",
+                sentence(message)
+            ),
+            Error::Throttled { role_arn, message, request_id, .. } => write!(
+                f,
+                "STS throttled the AssumeRole call for {role_arn}: {}{}. If it persists, fewer processes should assume the role (share one session per host)",
+                sentence(message),
+                rid(request_id)
+            ),
+            Error::Unavailable { role_arn, message, request_id, .. } => write!(
+                f,
+                "STS is unavailable while assuming {role_arn}: {}{}. Check network access to the STS endpoint",
+                sentence(message),
+                rid(request_id)
+            ),
+            Error::NoSourceCredentials { message, .. } => write!(
+                f,
+                "no source credentials to call STS with: {}. Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, log in with `aws sso login`, or run where an instance or container role is available",
+                sentence(message)
+            ),
+            Error::CredentialsExpired { role_arn, message, .. } => write!(
+                f,
+                "the credentials for {role_arn} have expired or are about to, and no new ones could be obtained: {}",
+                sentence(message)
+            ),
+            Error::Other { role_arn, message, request_id, .. } => {
+                write!(f, "assuming {role_arn} failed: {}{}", sentence(message), rid(request_id))
+            }
+        }
+    }
+}
+
+/// A message placed before ". Next sentence": without its own final period, so the text never
+/// reads "..".
+fn sentence(message: &str) -> &str {
+    message.trim_end().trim_end_matches('.')
+}
+
+/// The fields, and the source by its message only: a source's own `Debug` (an SDK error with
+/// its raw HTTP response) is never printed through this one.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct(match self.kind() {
+            ErrorKind::InvalidParameter => "InvalidParameter",
+            ErrorKind::AccessDenied => "AccessDenied",
+            ErrorKind::RegionDisabled => "RegionDisabled",
+            ErrorKind::MalformedPolicy => "MalformedPolicy",
+            ErrorKind::PackedPolicyTooLarge => "PackedPolicyTooLarge",
+            ErrorKind::ExpiredSourceCredentials => "ExpiredSourceCredentials",
+            ErrorKind::SourceUnavailable => "SourceUnavailable",
+            ErrorKind::Throttled => "Throttled",
+            ErrorKind::Unavailable => "Unavailable",
+            ErrorKind::NoSourceCredentials => "NoSourceCredentials",
+            ErrorKind::CredentialsExpired => "CredentialsExpired",
+            ErrorKind::Other => "Other",
+        });
+        if let Some(field) = self.field() {
+            d.field("field", &field);
+        }
+        if let Some(role_arn) = self.role_arn() {
+            d.field("role_arn", &role_arn);
+        }
+        if let Error::RegionDisabled { region, .. } = self {
+            d.field("region", region);
+        }
+        d.field("message", &self.message());
+        if let Some(code) = self.code() {
+            d.field("code", &code);
+        }
+        if let Some(request_id) = self.request_id() {
+            d.field("request_id", &request_id);
+        }
+        if let Some(hint) = self.hint() {
+            d.field("hint", &hint);
+        }
+        if let Some(source) = self.source_ref() {
+            d.field("source", &source.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source_ref()
+            .map(|s| &**s as &(dyn StdError + 'static))
     }
 }
 
 impl Error {
     /// Whether trying again later may succeed without anyone changing anything.
     ///
-    /// True for throttling and for an unavailable STS; false for refusals and invalid input,
-    /// which the refresh engine still retries, but only on its slow backoff schedule.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use cross_account::Error;
-    /// # fn check(err: &Error) {
-    /// if err.is_retryable() {
-    ///     // back off and try again
-    /// }
-    /// # }
-    /// ```
+    /// True for throttling, an unavailable STS and unavailable source credentials; false for
+    /// refusals and invalid input, which the refresh engine still retries, but only on its
+    /// backoff schedule.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Throttled { .. } | Error::Unavailable { .. })
+        self.kind().is_retryable()
     }
 
-    /// A short stable name of the error kind, for metrics, exit codes and language bindings.
+    /// The kind of error.
     ///
     /// # Examples
     ///
     /// ```
-    /// use cross_account::Error;
-    /// let err = Error::InvalidParameter { field: "duration", reason: "too short".into() };
-    /// assert_eq!(err.kind(), "invalid_parameter");
+    /// use cross_account::{Error, ErrorKind};
+    /// let err = Error::invalid_parameter("duration", "too short");
+    /// assert_eq!(err.kind(), ErrorKind::InvalidParameter);
+    /// assert_eq!(err.kind().as_str(), "invalid_parameter");
     /// ```
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::InvalidParameter { .. } => "invalid_parameter",
-            Error::AccessDenied { .. } => "access_denied",
-            Error::RegionDisabled { .. } => "region_disabled",
-            Error::MalformedPolicy { .. } => "malformed_policy",
-            Error::PackedPolicyTooLarge { .. } => "packed_policy_too_large",
-            Error::ExpiredSourceCredentials { .. } => "expired_source_credentials",
-            Error::Throttled { .. } => "throttled",
-            Error::Unavailable { .. } => "unavailable",
-            Error::NoSourceCredentials { .. } => "no_source_credentials",
-            Error::CredentialsExpired { .. } => "credentials_expired",
-            Error::Other { .. } => "other",
+            Error::InvalidParameter { .. } => ErrorKind::InvalidParameter,
+            Error::AccessDenied { .. } => ErrorKind::AccessDenied,
+            Error::RegionDisabled { .. } => ErrorKind::RegionDisabled,
+            Error::MalformedPolicy { .. } => ErrorKind::MalformedPolicy,
+            Error::PackedPolicyTooLarge { .. } => ErrorKind::PackedPolicyTooLarge,
+            Error::ExpiredSourceCredentials { .. } => ErrorKind::ExpiredSourceCredentials,
+            Error::SourceUnavailable { .. } => ErrorKind::SourceUnavailable,
+            Error::Throttled { .. } => ErrorKind::Throttled,
+            Error::Unavailable { .. } => ErrorKind::Unavailable,
+            Error::NoSourceCredentials { .. } => ErrorKind::NoSourceCredentials,
+            Error::CredentialsExpired { .. } => ErrorKind::CredentialsExpired,
+            Error::Other { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// The role the failed call was for, when the error concerns one.
+    pub fn role_arn(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { role_arn, .. }
+            | Error::RegionDisabled { role_arn, .. }
+            | Error::MalformedPolicy { role_arn, .. }
+            | Error::PackedPolicyTooLarge { role_arn, .. }
+            | Error::ExpiredSourceCredentials { role_arn, .. }
+            | Error::SourceUnavailable { role_arn, .. }
+            | Error::Throttled { role_arn, .. }
+            | Error::Unavailable { role_arn, .. }
+            | Error::CredentialsExpired { role_arn, .. }
+            | Error::Other { role_arn, .. } => Some(role_arn),
+            Error::InvalidParameter { .. } | Error::NoSourceCredentials { .. } => None,
+        }
+    }
+
+    /// What STS, the SDK or the source provider reported (`reason` for invalid input).
+    pub fn message(&self) -> &str {
+        match self {
+            Error::InvalidParameter { reason, .. } => reason,
+            Error::AccessDenied { message, .. }
+            | Error::RegionDisabled { message, .. }
+            | Error::MalformedPolicy { message, .. }
+            | Error::PackedPolicyTooLarge { message, .. }
+            | Error::ExpiredSourceCredentials { message, .. }
+            | Error::SourceUnavailable { message, .. }
+            | Error::Throttled { message, .. }
+            | Error::Unavailable { message, .. }
+            | Error::NoSourceCredentials { message, .. }
+            | Error::CredentialsExpired { message, .. }
+            | Error::Other { message, .. } => message,
+        }
+    }
+
+    /// The STS error code (`AccessDenied`, `Throttling`, ...), when STS answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { code, .. }
+            | Error::RegionDisabled { code, .. }
+            | Error::MalformedPolicy { code, .. }
+            | Error::PackedPolicyTooLarge { code, .. }
+            | Error::ExpiredSourceCredentials { code, .. }
+            | Error::Throttled { code, .. }
+            | Error::Unavailable { code, .. }
+            | Error::Other { code, .. } => code.as_deref(),
+            Error::InvalidParameter { .. }
+            | Error::SourceUnavailable { .. }
+            | Error::NoSourceCredentials { .. }
+            | Error::CredentialsExpired { .. } => None,
+        }
+    }
+
+    /// The STS request id, for AWS support, when STS answered.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { request_id, .. }
+            | Error::RegionDisabled { request_id, .. }
+            | Error::MalformedPolicy { request_id, .. }
+            | Error::PackedPolicyTooLarge { request_id, .. }
+            | Error::ExpiredSourceCredentials { request_id, .. }
+            | Error::Throttled { request_id, .. }
+            | Error::Unavailable { request_id, .. }
+            | Error::Other { request_id, .. } => request_id.as_deref(),
+            Error::InvalidParameter { .. }
+            | Error::SourceUnavailable { .. }
+            | Error::NoSourceCredentials { .. }
+            | Error::CredentialsExpired { .. } => None,
+        }
+    }
+
+    /// The field (setter, flag, keyword) of an [`Error::InvalidParameter`].
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidParameter { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// What to check, for an [`Error::AccessDenied`].
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::AccessDenied { hint, .. } => Some(hint),
+            _ => None,
+        }
+    }
+
+    /// The underlying error, shared.
+    pub fn source_ref(&self) -> Option<&ErrorSource> {
+        match self {
+            Error::InvalidParameter { source, .. }
+            | Error::AccessDenied { source, .. }
+            | Error::RegionDisabled { source, .. }
+            | Error::MalformedPolicy { source, .. }
+            | Error::PackedPolicyTooLarge { source, .. }
+            | Error::ExpiredSourceCredentials { source, .. }
+            | Error::SourceUnavailable { source, .. }
+            | Error::Throttled { source, .. }
+            | Error::Unavailable { source, .. }
+            | Error::NoSourceCredentials { source, .. }
+            | Error::CredentialsExpired { source, .. }
+            | Error::Other { source, .. } => source.as_ref(),
+        }
+    }
+
+    /// An [`Error::InvalidParameter`] for `field`: what is wrong, and the rule.
+    ///
+    /// For the faces (CLI flags, Python keywords) that validate a value of their own.
+    pub fn invalid_parameter(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            field,
+            reason: reason.into(),
+            source: None,
         }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidParameter {
-            field,
-            reason: reason.into(),
+        Self::invalid_parameter(field, reason)
+    }
+
+    /// Attaches the underlying error (replacing any).
+    pub(crate) fn with_source(mut self, cause: ErrorSource) -> Self {
+        match &mut self {
+            Error::InvalidParameter { source, .. }
+            | Error::AccessDenied { source, .. }
+            | Error::RegionDisabled { source, .. }
+            | Error::MalformedPolicy { source, .. }
+            | Error::PackedPolicyTooLarge { source, .. }
+            | Error::ExpiredSourceCredentials { source, .. }
+            | Error::SourceUnavailable { source, .. }
+            | Error::Throttled { source, .. }
+            | Error::Unavailable { source, .. }
+            | Error::NoSourceCredentials { source, .. }
+            | Error::CredentialsExpired { source, .. }
+            | Error::Other { source, .. } => *source = Some(cause),
+        }
+        self
+    }
+
+    pub(crate) fn unavailable(role_arn: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Unavailable {
+            role_arn: role_arn.into(),
+            message: message.into(),
+            code: None,
+            request_id: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn other(role_arn: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Other {
+            role_arn: role_arn.into(),
+            message: message.into(),
+            code: None,
+            request_id: None,
+            source: None,
         }
     }
 }
 
 /// Shorthand for results of this crate.
-///
-/// # Examples
-///
-/// ```
-/// fn parse(arn: &str) -> cross_account::Result<cross_account::RoleArn> {
-///     arn.parse()
-/// }
-/// assert!(parse("arn:aws:iam::123456789012:role/R").is_ok());
-/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_never_double_their_periods() {
+        let err = Error::unavailable("arn:aws:iam::123456789012:role/R", "HTTP 503: Slow down.");
+        let text = err.to_string();
+        assert!(!text.contains(".."), "{text}");
+        assert!(text.contains("Slow down. Check network"), "{text}");
+    }
+
+    #[test]
+    fn source_is_the_attached_error_and_downcasts() {
+        let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "deadline");
+        let err = Error::unavailable("arn:aws:iam::123456789012:role/R", "timed out")
+            .with_source(Arc::new(io));
+        let src = StdError::source(&err).expect("a source");
+        assert!(src.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(err.clone().kind(), ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn retryable_kinds() {
+        let retryable: Vec<_> = [
+            ErrorKind::InvalidParameter,
+            ErrorKind::AccessDenied,
+            ErrorKind::SourceUnavailable,
+            ErrorKind::Throttled,
+            ErrorKind::Unavailable,
+            ErrorKind::ExpiredSourceCredentials,
+        ]
+        .into_iter()
+        .filter(|k| k.is_retryable())
+        .collect();
+        assert_eq!(
+            retryable,
+            [ErrorKind::SourceUnavailable, ErrorKind::Throttled, ErrorKind::Unavailable]
+        );
+    }
+}

@@ -37,7 +37,9 @@
 
 mod arn;
 mod credentials;
+mod driver;
 mod error;
+mod options;
 mod params;
 mod refresh;
 mod session;
@@ -48,14 +50,13 @@ mod validate;
 
 pub use arn::RoleArn;
 pub use credentials::TemporaryCredentials;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, ErrorSource, Result};
+pub use options::SessionOptions;
 pub use params::{
-    ExternalId, MfaDevice, MfaToken, PolicyArns, SessionDuration, SessionName, SessionPolicy,
-    SessionTags, SourceIdentity,
+    ExternalId, MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, PolicyArns, ProvideMfaToken,
+    SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
 };
-pub use refresh::{
-    RetryConfig, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW,
-};
+pub use refresh::{Backoff, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};
 pub use session::{CrossAccountSession, CrossAccountSessionBuilder};
 pub use sts::CallerIdentity;
 

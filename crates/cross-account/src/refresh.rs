@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use arc_swap::ArcSwap;
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep};
 use aws_smithy_async::time::SharedTimeSource;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tracing::Instrument;
 
 use crate::credentials::TemporaryCredentials;
@@ -44,82 +44,56 @@ pub const DEFAULT_MAX_REFRESH_WINDOW: Duration = Duration::from_secs(300);
 /// Backoff after a failed AssumeRole call: exponential with full jitter.
 ///
 /// After the n-th consecutive failure, the next call waits a random delay in
-/// `[0, min(max_delay, base_delay * 2^(n-1))]`.
+/// `[0, min(max_delay, base_delay * 2^(n-1))]`. (Named apart from `aws_config`'s `RetryConfig`,
+/// which governs the SDK's retries inside one call.)
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use cross_account::RetryConfig;
+/// use cross_account::Backoff;
 ///
-/// let retry = RetryConfig::default()
-///     .base_delay(Duration::from_millis(500))
-///     .max_delay(Duration::from_secs(30));
-/// assert_eq!(retry.get_max_delay(), Duration::from_secs(30));
+/// let backoff = Backoff::default()
+///     .with_base_delay(Duration::from_millis(500))
+///     .with_max_delay(Duration::from_secs(30));
+/// assert_eq!(backoff.max_delay(), Duration::from_secs(30));
+/// assert_eq!(Backoff::default().base_delay(), Duration::from_secs(1));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryConfig {
+pub struct Backoff {
     base: Duration,
     cap: Duration,
 }
 
-impl Default for RetryConfig {
+impl Default for Backoff {
     fn default() -> Self {
-        RetryConfig {
+        Backoff {
             base: Duration::from_secs(1),
             cap: Duration::from_secs(60),
         }
     }
 }
 
-impl RetryConfig {
+impl Backoff {
     /// The first delay's upper bound (default 1 s).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let r = cross_account::RetryConfig::default().base_delay(Duration::from_secs(2));
-    /// assert_eq!(r.get_base_delay(), Duration::from_secs(2));
-    /// ```
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base = delay;
         self
     }
 
     /// The largest delay (default 60 s).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let r = cross_account::RetryConfig::default().max_delay(Duration::from_secs(10));
-    /// assert_eq!(r.get_max_delay(), Duration::from_secs(10));
-    /// ```
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.cap = delay;
         self
     }
 
     /// The configured base delay.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(cross_account::RetryConfig::default().get_base_delay().as_secs(), 1);
-    /// ```
-    pub fn get_base_delay(&self) -> Duration {
+    pub fn base_delay(&self) -> Duration {
         self.base
     }
 
     /// The configured maximum delay.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(cross_account::RetryConfig::default().get_max_delay().as_secs(), 60);
-    /// ```
-    pub fn get_max_delay(&self) -> Duration {
+    pub fn max_delay(&self) -> Duration {
         self.cap
     }
 
@@ -179,9 +153,11 @@ pub(crate) struct RefreshConfig {
     pub auto_refresh: bool,
     pub window: Option<Duration>,
     pub margin: Duration,
-    pub retry: RetryConfig,
+    pub retry: Backoff,
     pub time: SharedTimeSource,
     pub sleep: SharedAsyncSleep,
+    /// Where fetches and the background refresh run: the given runtime, else the driver.
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 struct Held {
@@ -193,7 +169,7 @@ struct Held {
 
 #[derive(Default)]
 struct State {
-    held: Option<Held>,
+    held: Option<Arc<Held>>,
     invalidated: bool,
 }
 
@@ -204,10 +180,16 @@ struct Gate {
     last_error: Option<Error>,
 }
 
+/// The outcome of one fetch, as every reader that waited for it sees it.
+type Outcome = Result<TemporaryCredentials, Error>;
+type FlightRx = watch::Receiver<Option<Outcome>>;
+
 #[derive(Default)]
 pub(crate) struct TaskSignals {
     shutdown: Notify,
     running: AtomicBool,
+    /// A runtime given to the session has shut down: from then on the driver is used.
+    runtime_gone: AtomicBool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -218,16 +200,25 @@ enum Need {
     Refresh,
 }
 
+/// What a reader that needs a fetch gets.
+enum Join {
+    /// Usable credentials turned up meanwhile, or a backoff holds the call back.
+    Now(Outcome),
+    /// The fetch in flight, to wait for.
+    Wait(FlightRx),
+}
+
 pub(crate) struct Refresher {
     state: ArcSwap<State>,
-    fetch_lock: tokio::sync::Mutex<()>,
+    /// The fetch in flight, if any. Held only to look or to start one, never across an await.
+    flight: Mutex<Option<FlightRx>>,
     gate: Mutex<Gate>,
     fetcher: Box<dyn Fetch>,
     config: RefreshConfig,
     sts_calls: AtomicU64,
     refreshes: AtomicU64,
     rng: AtomicU64,
-    task_started: AtomicBool,
+    task_spawn: Mutex<()>,
     signals: Arc<TaskSignals>,
 }
 
@@ -251,46 +242,187 @@ impl Refresher {
         }
         Refresher {
             state: ArcSwap::from_pointee(State::default()),
-            fetch_lock: tokio::sync::Mutex::new(()),
+            flight: Mutex::new(None),
             gate: Mutex::new(Gate::default()),
             fetcher,
             config,
             sts_calls: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
             rng: AtomicU64::new(u64::from_le_bytes(seed) | 1),
-            task_started: AtomicBool::new(false),
+            task_spawn: Mutex::new(()),
             signals: Arc::new(TaskSignals::default()),
         }
     }
 
-    /// The read path. Fresh credentials are returned without locking or awaiting.
+    /// The read path. Fresh credentials are returned without locking or awaiting; otherwise
+    /// the reader waits for the one fetch in flight, which it never owns: a reader that is
+    /// cancelled or times out leaves the fetch running, and its result is recorded.
     pub(crate) async fn credentials(self: &Arc<Self>) -> Result<TemporaryCredentials, Error> {
-        let now = self.config.time.now();
-        {
-            let state = self.state.load();
-            if let Some(held) = state.held.as_ref().filter(|_| !state.invalidated) {
-                if now < held.usable_until {
-                    if self.config.auto_refresh {
-                        self.ensure_task();
-                        return Ok(held.creds.clone());
-                    }
-                    if now < held.refresh_at {
-                        return Ok(held.creds.clone());
-                    }
-                    // On demand, inside the window: one reader refreshes, the others read on.
-                    let Ok(guard) = self.fetch_lock.try_lock() else {
-                        return Ok(held.creds.clone());
-                    };
-                    return self.fetch_locked(guard, Need::Refresh).await;
-                }
-            }
+        if let Some(creds) = self.fresh_or_prefetch() {
+            return Ok(creds);
         }
-        let guard = self.fetch_lock.lock().await;
-        let result = self.fetch_locked(guard, Need::Usable).await;
+        let result = match self.join(Need::Usable) {
+            Join::Now(outcome) => outcome,
+            Join::Wait(rx) => self.wait(rx).await,
+        };
         if self.config.auto_refresh {
             self.ensure_task();
         }
         result
+    }
+
+    /// Like [`credentials`](Self::credentials), blocking the calling thread (not a runtime's)
+    /// while a fetch runs on the refresh runtime.
+    pub(crate) fn credentials_blocking(self: &Arc<Self>) -> Result<TemporaryCredentials, Error> {
+        if let Some(creds) = self.fresh_or_prefetch() {
+            return Ok(creds);
+        }
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::invalid_parameter(
+                "credentials_blocking",
+                "was called on a thread that runs an async runtime, where blocking would stall it; use `credentials().await` there",
+            ));
+        }
+        let result = match self.join(Need::Usable) {
+            Join::Now(outcome) => outcome,
+            Join::Wait(rx) => {
+                let handle = self.runtime_for_spawn().map_or_else(
+                    || crate::driver::handle().map_err(|e| self.driver_error(e)),
+                    Ok,
+                )?;
+                handle.block_on(self.wait(rx))
+            }
+        };
+        if self.config.auto_refresh {
+            self.ensure_task();
+        }
+        result
+    }
+
+    /// The lock-free part of a read: held credentials that may be handed out now. Also keeps
+    /// the background task alive, and starts an on-demand refresh (detached) inside the window.
+    fn fresh_or_prefetch(self: &Arc<Self>) -> Option<TemporaryCredentials> {
+        let now = self.config.time.now();
+        let state = self.state.load();
+        let held = state.held.as_ref().filter(|_| !state.invalidated)?;
+        if now >= held.usable_until {
+            return None;
+        }
+        if self.config.auto_refresh {
+            if !self.signals.running.load(Ordering::Relaxed) {
+                self.ensure_task();
+            }
+        } else if now >= held.refresh_at {
+            // On demand: one fetch starts in the background, every reader reads on.
+            let _ = self.join(Need::Refresh);
+        }
+        Some(held.creds.clone())
+    }
+
+    async fn wait(self: &Arc<Self>, mut rx: FlightRx) -> Outcome {
+        let first = rx
+            .wait_for(Option::is_some)
+            .await
+            .map(|outcome| outcome.clone());
+        match first {
+            Ok(outcome) => outcome.unwrap_or_else(|| Err(self.lost_fetch())),
+            // The fetch task was dropped unfinished: its runtime shut down.
+            Err(_) => {
+                self.signals.runtime_gone.store(true, Ordering::Release);
+                {
+                    let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
+                    if slot.as_ref().is_some_and(|f| f.same_channel(&rx)) {
+                        *slot = None;
+                    }
+                }
+                match self.join(Need::Usable) {
+                    Join::Now(outcome) => outcome,
+                    Join::Wait(mut rx) => {
+                        let second = rx
+                            .wait_for(Option::is_some)
+                            .await
+                            .map(|outcome| outcome.clone());
+                        match second {
+                            Ok(outcome) => outcome.unwrap_or_else(|| Err(self.lost_fetch())),
+                            Err(_) => Err(self.lost_fetch()),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn lost_fetch(&self) -> Error {
+        Error::unavailable(
+            self.fetcher.role_arn(),
+            "the runtime running the AssumeRole call shut down before it finished",
+        )
+    }
+
+    fn driver_error(&self, err: std::io::Error) -> Error {
+        Error::other(
+            self.fetcher.role_arn(),
+            format!("could not start the cross-account-refresh thread: {err}"),
+        )
+        .with_source(Arc::new(err))
+    }
+
+    fn runtime_for_spawn(&self) -> Option<tokio::runtime::Handle> {
+        self.config
+            .runtime
+            .clone()
+            .filter(|_| !self.signals.runtime_gone.load(Ordering::Acquire))
+    }
+
+    /// Joins the fetch in flight, or starts one if it is still needed.
+    fn join(self: &Arc<Self>, need: Need) -> Join {
+        let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(rx) = slot.as_ref() {
+            return Join::Wait(rx.clone());
+        }
+        let now = self.config.time.now();
+        let state = self.state.load();
+        let usable = state
+            .held
+            .as_ref()
+            .filter(|h| !state.invalidated && now < h.usable_until);
+        // Someone else may have fetched since this caller looked.
+        if let Some(held) = usable {
+            if need == Need::Usable || now < held.refresh_at {
+                return Join::Now(Ok(held.creds.clone()));
+            }
+        }
+        {
+            let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(next) = gate.next_attempt_at.filter(|next| now < *next) {
+                if let Some(held) = usable {
+                    return Join::Now(Ok(held.creds.clone()));
+                }
+                tracing::debug!(
+                    role_arn = self.fetcher.role_arn(),
+                    retry_in_ms = next.duration_since(now).unwrap_or_default().as_millis() as u64,
+                    "STS call held back by backoff"
+                );
+                return Join::Now(Err(gate.last_error.clone().unwrap_or_else(|| {
+                    Error::other(self.fetcher.role_arn(), "waiting for the retry backoff")
+                })));
+            }
+        }
+        let (tx, rx) = watch::channel(None);
+        *slot = Some(rx.clone());
+        drop(slot);
+        let this = self.clone();
+        let spawned = crate::driver::spawn(self.runtime_for_spawn().as_ref(), async move {
+            let outcome = this.fetch_and_record().await;
+            *this.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            let _ = tx.send(Some(outcome));
+        });
+        if let Err(err) = spawned {
+            let err = self.driver_error(err);
+            *self.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            return Join::Now(Err(err));
+        }
+        Join::Wait(rx)
     }
 
     /// The session's clock (the injected time source).
@@ -300,27 +432,15 @@ impl Refresher {
 
     /// The held credentials if they can be handed out now without any fetch: synchronous, for
     /// callers outside an async runtime (language bindings) that fall back to `credentials`.
-    pub(crate) fn fresh(&self) -> Option<TemporaryCredentials> {
-        let now = self.config.time.now();
-        let state = self.state.load();
-        let held = state.held.as_ref().filter(|_| !state.invalidated)?;
-        let fresh = now < held.usable_until && (self.config.auto_refresh || now < held.refresh_at);
-        fresh.then(|| held.creds.clone())
+    pub(crate) fn fresh(self: &Arc<Self>) -> Option<TemporaryCredentials> {
+        self.fresh_or_prefetch()
     }
 
     /// Marks the held credentials stale: the next read fetches, once, however many readers.
     pub(crate) fn invalidate(&self) {
-        self.state.rcu(|cur| {
-            let held = cur.held.as_ref().map(|h| Held {
-                creds: h.creds.clone(),
-                fetched_at: h.fetched_at,
-                refresh_at: h.refresh_at,
-                usable_until: h.usable_until,
-            });
-            State {
-                held,
-                invalidated: true,
-            }
+        self.state.rcu(|cur| State {
+            held: cur.held.clone(),
+            invalidated: true,
         });
         tracing::debug!(
             role_arn = self.fetcher.role_arn(),
@@ -347,42 +467,9 @@ impl Refresher {
         }
     }
 
-    /// Runs with the fetch lock held, so exactly one caller at a time reaches STS.
-    async fn fetch_locked(
-        &self,
-        _guard: tokio::sync::MutexGuard<'_, ()>,
-        need: Need,
-    ) -> Result<TemporaryCredentials, Error> {
-        let now = self.config.time.now();
+    /// One STS call and its bookkeeping; runs in its own task, never in a reader.
+    async fn fetch_and_record(&self) -> Outcome {
         let state = self.state.load_full();
-        let usable = state
-            .held
-            .as_ref()
-            .filter(|h| !state.invalidated && now < h.usable_until);
-        // Someone else may have fetched while this caller waited for the lock.
-        if let Some(held) = usable {
-            if need == Need::Usable || now < held.refresh_at {
-                return Ok(held.creds.clone());
-            }
-        }
-        {
-            let gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(next) = gate.next_attempt_at.filter(|next| now < *next) {
-                if let Some(held) = usable {
-                    return Ok(held.creds.clone());
-                }
-                tracing::debug!(
-                    role_arn = self.fetcher.role_arn(),
-                    retry_in_ms = next.duration_since(now).unwrap_or_default().as_millis() as u64,
-                    "STS call held back by backoff"
-                );
-                return Err(gate.last_error.clone().unwrap_or_else(|| Error::Other {
-                    role_arn: self.fetcher.role_arn().to_string(),
-                    message: "waiting for the retry backoff".into(),
-                }));
-            }
-        }
-
         let attempt = self.gate.lock().map(|g| g.failures).unwrap_or(0) + 1;
         let calls = self.sts_calls.fetch_add(1, Ordering::Relaxed) + 1;
         let span = tracing::info_span!(
@@ -410,7 +497,7 @@ impl Refresher {
                     self.refreshes.fetch_add(1, Ordering::Relaxed);
                 }
                 self.state.store(Arc::new(State {
-                    held: Some(held),
+                    held: Some(Arc::new(held)),
                     invalidated: false,
                 }));
                 let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
@@ -418,13 +505,18 @@ impl Refresher {
                 Ok(creds)
             }
             Err(err) => {
+                // Read again: an invalidate() during the call must not be undone here.
+                let current = self.state.load();
                 let mut gate = self.gate.lock().unwrap_or_else(|p| p.into_inner());
                 gate.failures = gate.failures.saturating_add(1);
                 let ceiling = self.config.retry.ceiling(gate.failures);
-                let still_usable = state
+                // After invalidate(), only an outage keeps the held credentials in service: a
+                // refusal means they should not be trusted any more.
+                let still_usable = current
                     .held
                     .as_ref()
-                    .filter(|h| !state.invalidated && now < h.usable_until);
+                    .filter(|h| now < h.usable_until)
+                    .filter(|_| !current.invalidated || err.is_retryable());
                 let mut delay = self.jitter(ceiling);
                 // One more attempt is always made just before the held credentials become
                 // unusable, so a backoff never outlasts them by itself.
@@ -433,13 +525,24 @@ impl Refresher {
                 }
                 gate.next_attempt_at = Some(now + delay);
                 gate.last_error = Some(err.clone());
+                let serving_held = still_usable.is_some();
                 if err.is_retryable() {
-                    tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held = still_usable.is_some(), "AssumeRole failed, will retry");
+                    tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held, "AssumeRole failed, will retry");
                 } else {
-                    tracing::error!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held = still_usable.is_some(), "AssumeRole refused");
+                    tracing::error!(error = %err, retry_in_ms = delay.as_millis() as u64, serving_held, "AssumeRole refused");
                 }
                 match still_usable {
-                    Some(held) => Ok(held.creds.clone()),
+                    // A failed refresh (also after invalidate()) keeps serving what is still
+                    // valid: a retryable outage must not turn into failed requests.
+                    Some(held) => {
+                        if current.invalidated {
+                            self.state.store(Arc::new(State {
+                                held: current.held.clone(),
+                                invalidated: false,
+                            }));
+                        }
+                        Ok(held.creds.clone())
+                    }
                     None => Err(err),
                 }
             }
@@ -461,6 +564,7 @@ impl Refresher {
                     fmt_time(now),
                     self.config.margin.as_secs()
                 ),
+                source: None,
             });
         }
         Ok(creds)
@@ -512,17 +616,18 @@ impl Refresher {
         step(prev).wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// Starts the background refresh task unless one is alive: the flag is cleared when the
+    /// task ends for any reason (its runtime shut down included), so a later read restarts it.
     fn ensure_task(self: &Arc<Self>) {
-        if self.task_started.load(Ordering::Relaxed)
-            || self.task_started.swap(true, Ordering::AcqRel)
-        {
+        if self.signals.running.load(Ordering::Acquire) {
             return;
         }
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            // No runtime to run on: stay on-demand and try again on a later read.
-            self.task_started.store(false, Ordering::Release);
-            return;
+        let Ok(_guard) = self.task_spawn.try_lock() else {
+            return; // another reader is starting it
         };
+        if self.signals.running.load(Ordering::Acquire) {
+            return;
+        }
         let weak = Arc::downgrade(self);
         let signals = self.signals.clone();
         signals.running.store(true, Ordering::Release);
@@ -530,7 +635,11 @@ impl Refresher {
             "cross_account.refresh_task",
             role_arn = self.fetcher.role_arn()
         );
-        handle.spawn(run_background(weak, signals, self.config.sleep.clone()).instrument(span));
+        let task = run_background(weak, signals.clone(), self.config.sleep.clone()).instrument(span);
+        if let Err(err) = crate::driver::spawn(self.runtime_for_spawn().as_ref(), task) {
+            signals.running.store(false, Ordering::Release);
+            tracing::warn!(error = %err, "could not start the background refresh; refreshing on demand");
+        }
     }
 
     /// When the background task should next look: the planned refresh, or later if backing off.
@@ -546,14 +655,15 @@ impl Refresher {
             .map_or(planned, |next| next.max(planned))
     }
 
-    async fn refresh_if_due(&self) {
+    async fn refresh_if_due(self: &Arc<Self>) {
         let now = self.config.time.now();
         if self.next_wake() > now {
             return;
         }
-        let guard = self.fetch_lock.lock().await;
-        if let Err(err) = self.fetch_locked(guard, Need::Refresh).await {
-            tracing::debug!(error = %err, "background refresh found no usable credentials");
+        if let Join::Wait(rx) = self.join(Need::Refresh) {
+            if let Err(err) = self.wait(rx).await {
+                tracing::debug!(error = %err, "background refresh found no usable credentials");
+            }
         }
     }
 
@@ -563,22 +673,35 @@ impl Refresher {
     }
 }
 
-struct RunningFlag(Arc<TaskSignals>);
+/// Clears the running flag however the task ends. Dropped without `finished` set, the task was
+/// cancelled from outside, which only happens when its runtime shuts down.
+struct RunningFlag {
+    signals: Arc<TaskSignals>,
+    finished: bool,
+}
 
 impl Drop for RunningFlag {
     fn drop(&mut self) {
-        self.0.running.store(false, Ordering::Release);
-        tracing::debug!("background refresh task ended");
+        if !self.finished {
+            self.signals.runtime_gone.store(true, Ordering::Release);
+            tracing::debug!("background refresh task dropped with its runtime; moving to the refresh driver");
+        } else {
+            tracing::debug!("background refresh task ended");
+        }
+        self.signals.running.store(false, Ordering::Release);
     }
 }
 
 async fn run_background(weak: Weak<Refresher>, signals: Arc<TaskSignals>, sleep: SharedAsyncSleep) {
-    let _running = RunningFlag(signals.clone());
+    let mut flag = RunningFlag {
+        signals: signals.clone(),
+        finished: false,
+    };
     loop {
         // Hold a strong reference only while deciding and refreshing, never across the sleep.
         let delay = {
             let Some(refresher) = weak.upgrade() else {
-                return;
+                break;
             };
             let now = refresher.config.time.now();
             refresher
@@ -589,13 +712,14 @@ async fn run_background(weak: Weak<Refresher>, signals: Arc<TaskSignals>, sleep:
         tracing::trace!(sleep_ms = delay.as_millis() as u64, "refresh task sleeping");
         tokio::select! {
             _ = sleep.sleep(delay) => {}
-            _ = signals.shutdown.notified() => return,
+            _ = signals.shutdown.notified() => break,
         }
         let Some(refresher) = weak.upgrade() else {
-            return;
+            break;
         };
         refresher.refresh_if_due().await;
     }
+    flag.finished = true;
 }
 
 fn fmt_time(t: SystemTime) -> String {
@@ -673,9 +797,10 @@ mod tests {
             auto_refresh: true,
             window: None,
             margin: DEFAULT_MANDATORY_MARGIN,
-            retry: RetryConfig::default(),
+            retry: Backoff::default(),
             time: time.clone(),
             sleep: SharedAsyncSleep::new(TokioSleep::new()),
+            runtime: Some(tokio::runtime::Handle::current()),
         };
         (
             Arc::new(Refresher::new(Box::new(fetch), config)),
@@ -741,7 +866,7 @@ mod tests {
 
     #[test]
     fn backoff_ceiling_doubles_up_to_the_cap() {
-        let r = RetryConfig::default();
+        let r = Backoff::default();
         let secs: Vec<u64> = (1..=9).map(|n| r.ceiling(n).as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
         assert_eq!(r.ceiling(u32::MAX), Duration::from_secs(60));

@@ -12,13 +12,13 @@ use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 use crate::arn::RoleArn;
 use crate::credentials::TemporaryCredentials;
 use crate::error::Error;
+use crate::options::SessionOptions;
 use crate::params::{
-    ExternalId, MfaDevice, PolicyArns, SessionDuration, SessionName, SessionPolicy, SessionTags,
-    SourceIdentity,
+    blocking_token, validate_serial, ExternalId, MfaDevice, MfaTokenError, PolicyArns,
+    ProvideMfaToken, SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
 };
 use crate::refresh::{
-    Fetch, FetchFuture, RefreshConfig, Refresher, RetryConfig, SessionStatus,
-    DEFAULT_MANDATORY_MARGIN,
+    Backoff, Fetch, FetchFuture, RefreshConfig, Refresher, SessionStatus, DEFAULT_MANDATORY_MARGIN,
 };
 use crate::sts::{AssumeRoleInput, CallerIdentity, StsAssumer, StsSource};
 
@@ -56,6 +56,7 @@ use crate::sts::{AssumeRoleInput, CallerIdentity, StsAssumer, StsSource};
 pub struct CrossAccountSession {
     refresher: Arc<Refresher>,
     sts: Arc<StsAssumer>,
+    options: Arc<SessionOptions>,
 }
 
 impl CrossAccountSession {
@@ -109,6 +110,57 @@ impl CrossAccountSession {
     /// ```
     pub fn cached_credentials(&self) -> Option<TemporaryCredentials> {
         self.refresher.fresh()
+    }
+
+    /// [`credentials`](Self::credentials) for code with no async runtime: blocks the calling
+    /// thread while the fetch runs on the refresh thread. Refused (an error, not a hang) on a
+    /// thread that is running an async runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn demo(session: cross_account::CrossAccountSession) -> Result<(), cross_account::Error> {
+    /// let creds = session.credentials_blocking()?;
+    /// # let _ = creds;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn credentials_blocking(&self) -> Result<TemporaryCredentials, Error> {
+        self.refresher.credentials_blocking()
+    }
+
+    /// The options this session was built from (what it asks STS for, and where its source
+    /// credentials come from).
+    pub fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// `loader` with this session as the credentials provider **and the only cache**: the SDK's
+    /// own identity cache is switched off, so [`invalidate`](Self::invalidate) and the
+    /// mandatory margin reach every client built from the config (the session answers each
+    /// request from its lock-free cache, without boxing a future).
+    ///
+    /// Plain `.credentials_provider(session)` keeps the SDK's identity cache on top, which
+    /// neither sees `invalidate()` nor honours a margin above its own 10 s. For a single
+    /// service's config builder, the same one line is
+    /// `.credentials_provider(session.clone()).identity_cache(IdentityCache::no_cache())`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cross_account::CrossAccountSession) {
+    /// let config = session
+    ///     .configure_loader(aws_config::defaults(aws_config::BehaviorVersion::latest()))
+    ///     .load()
+    ///     .await;
+    /// // aws_sdk_s3::Client::new(&config) now signs with whatever the session holds.
+    /// # let _ = config;
+    /// # }
+    /// ```
+    pub fn configure_loader(&self, loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+        loader
+            .credentials_provider(self.clone())
+            .identity_cache(aws_config::identity::IdentityCache::no_cache())
     }
 
     /// Marks the held credentials stale, so the next read fetches new ones (one AssumeRole call
@@ -197,12 +249,12 @@ impl CrossAccountSession {
     ///
     /// ```no_run
     /// # async fn demo(session: cross_account::CrossAccountSession) -> Result<(), cross_account::Error> {
-    /// let me = session.source_identity().await?;
+    /// let me = session.caller_identity().await?;
     /// println!("calling STS as {}", me.arn);
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn source_identity(&self) -> Result<CallerIdentity, Error> {
+    pub async fn caller_identity(&self) -> Result<CallerIdentity, Error> {
         let mut me = self.sts.caller_identity().await?;
         // Compared with the server's clock, so it must be the clock this session runs on.
         me.local_time = self.refresher.now();
@@ -263,10 +315,23 @@ fn into_credentials_error(err: Error) -> CredentialsError {
     }
 }
 
-type TokenFn = dyn Fn() -> Result<String, String> + Send + Sync;
-
 /// Builds a [`CrossAccountSession`]. Setters take plain values; [`build`](Self::build)
 /// validates them all, does no I/O, and names the setter of any bad value.
+///
+/// The AssumeRole parameters and source settings are one [`SessionOptions`] value, which
+/// [`options`](Self::options) sets at once and the individual setters edit.
+///
+/// # Precedence with `sdk_config`
+///
+/// [`sdk_config`](Self::sdk_config) supplies the source credentials, region, endpoint, HTTP
+/// client, retry and timeout settings of the STS client. On top of it:
+/// - [`region`](Self::region) and [`endpoint_url`](Self::endpoint_url) override the config's;
+/// - [`time_source`](Self::time_source) and [`sleep_impl`](Self::sleep_impl) are used by the
+///   session and override the config's for the STS client;
+/// - [`profile`](Self::profile) cannot apply (the config has already loaded its credentials),
+///   so `build()` refuses the combination, naming both; so does `profile` with a role chain
+///   ([`source_session`](Self::source_session) or `SessionOptions::source_role`), whose
+///   source credentials are the first role's.
 ///
 /// # Examples
 ///
@@ -274,85 +339,59 @@ type TokenFn = dyn Fn() -> Result<String, String> + Send + Sync;
 /// use std::time::Duration;
 /// use cross_account::{CrossAccountSession, Error};
 ///
-/// let session = CrossAccountSession::builder()
-///     .role_arn("arn:aws:iam::123456789012:role/DemoRole")
-///     .external_id("ExternalId123")
-///     .session_name("reporting")
-///     .duration(Duration::from_secs(900))
-///     .tags([("team", "data")])
-///     .build()?;
-/// # let _ = session;
-///
 /// let err = CrossAccountSession::builder()
 ///     .role_arn("arn:aws:iam::123456789012:role/DemoRole")
 ///     .duration(Duration::from_secs(60))
 ///     .build()
 ///     .unwrap_err();
 /// assert!(matches!(err, Error::InvalidParameter { field: "duration", .. }));
-/// # Ok::<(), cross_account::Error>(())
 /// ```
 #[derive(Default)]
 pub struct CrossAccountSessionBuilder {
-    role_arn: Option<String>,
-    external_id: Option<String>,
-    session_name: Option<String>,
-    duration: Option<Duration>,
-    policy: Option<String>,
-    policy_arns: Vec<String>,
-    tags: Vec<(String, String)>,
-    transitive_tag_keys: Vec<String>,
-    source_identity: Option<String>,
-    mfa: Option<(String, Arc<TokenFn>)>,
-    region: Option<String>,
-    endpoint_url: Option<String>,
-    profile: Option<String>,
+    options: SessionOptions,
+    mfa_token: Option<Arc<dyn ProvideMfaToken>>,
     sdk_config: Option<SdkConfig>,
     source_session: Option<CrossAccountSession>,
     auto_refresh: Option<bool>,
     refresh_window: Option<Duration>,
     mandatory_margin: Option<Duration>,
-    retry: Option<RetryConfig>,
+    backoff: Option<Backoff>,
     time_source: Option<SharedTimeSource>,
     sleep_impl: Option<SharedAsyncSleep>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl fmt::Debug for CrossAccountSessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CrossAccountSessionBuilder")
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url)
+            .field("options", &self.options)
+            .field("sdk_config", &self.sdk_config.is_some())
             .finish_non_exhaustive()
     }
 }
 
+impl From<SessionOptions> for CrossAccountSessionBuilder {
+    fn from(options: SessionOptions) -> Self {
+        CrossAccountSessionBuilder::default().options(options)
+    }
+}
+
 impl CrossAccountSessionBuilder {
+    /// Every AssumeRole parameter and source setting at once, replacing those set before.
+    pub fn options(mut self, options: SessionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
     /// The role to assume, `arn:PARTITION:iam::ACCOUNT:role/NAME`. Required.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder().role_arn("arn:aws:iam::123456789012:role/R");
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
-        self.role_arn = Some(arn.into());
+        self.options.role_arn = arn.into();
         self
     }
 
     /// The external ID the trusting account's trust policy requires (`sts:ExternalId`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .external_id("ExternalId123");
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn external_id(mut self, id: impl Into<String>) -> Self {
-        self.external_id = Some(id.into());
+        self.options.external_id = Some(id.into());
         self
     }
 
@@ -369,79 +408,40 @@ impl CrossAccountSessionBuilder {
     /// # Ok::<(), cross_account::Error>(())
     /// ```
     pub fn session_name(mut self, name: impl Into<String>) -> Self {
-        self.session_name = Some(name.into());
+        self.options.session_name = Some(name.into());
         self
     }
 
     /// The session lifetime asked for, 15 minutes to 12 hours (default 1 hour).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let s = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .duration(Duration::from_secs(7200))
-    ///     .build()?;
-    /// assert_eq!(s.duration().as_secs(), 7200);
-    /// # Ok::<(), cross_account::Error>(())
-    /// ```
     pub fn duration(mut self, duration: Duration) -> Self {
-        self.duration = Some(duration);
+        self.options.duration = Some(duration);
         self
     }
 
     /// An inline session policy (JSON) that narrows what the session may do.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#);
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn policy(mut self, policy_json: impl Into<String>) -> Self {
-        self.policy = Some(policy_json.into());
+        self.options.policy = Some(policy_json.into());
         self
     }
 
     /// Managed policies used as session policies (at most 10).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .policy_arns(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn policy_arns<I, S>(mut self, arns: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.policy_arns = arns.into_iter().map(Into::into).collect();
+        self.options.policy_arns = arns.into_iter().map(Into::into).collect();
         self
     }
 
     /// Session tags, `(key, value)` pairs (at most 50).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .tags([("team", "data"), ("env", "prod")]);
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn tags<I, K, V>(mut self, tags: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
         V: Into<String>,
     {
-        self.tags = tags
+        self.options.tags = tags
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
@@ -449,42 +449,24 @@ impl CrossAccountSessionBuilder {
     }
 
     /// Which session tags pass on through role chaining; each must be a tag key.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .tags([("team", "data")])
-    ///     .transitive_tag_keys(["team"]);
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn transitive_tag_keys<I, S>(mut self, keys: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.transitive_tag_keys = keys.into_iter().map(Into::into).collect();
+        self.options.transitive_tag_keys = keys.into_iter().map(Into::into).collect();
         self
     }
 
     /// The source identity recorded in CloudTrail and kept through role chaining.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .source_identity("alice");
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn source_identity(mut self, identity: impl Into<String>) -> Self {
-        self.source_identity = Some(identity.into());
+        self.options.source_identity = Some(identity.into());
         self
     }
 
-    /// An MFA device and a callback that returns its current 6-digit code; the callback is
-    /// asked at every AssumeRole call, refreshes included.
+    /// An MFA device and a synchronous callback that returns its current 6-digit code. The
+    /// callback runs on tokio's blocking pool, at every AssumeRole call, background refreshes
+    /// included.
     ///
     /// # Examples
     ///
@@ -499,73 +481,65 @@ impl CrossAccountSessionBuilder {
         serial: impl Into<String>,
         token: impl Fn() -> Result<String, String> + Send + Sync + 'static,
     ) -> Self {
-        self.mfa = Some((serial.into(), Arc::new(token)));
+        self.options.mfa_serial = Some(serial.into());
+        self.mfa_token = Some(blocking_token(move || token().map_err(MfaTokenError::from)));
+        self
+    }
+
+    /// The MFA device (serial number or ARN) the trust policy requires; the code comes from
+    /// [`mfa_token_provider`](Self::mfa_token_provider).
+    pub fn mfa_serial(mut self, serial: impl Into<String>) -> Self {
+        self.options.mfa_serial = Some(serial.into());
+        self
+    }
+
+    /// Where MFA codes come from, asynchronously, for every hop that names an MFA device.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::{MfaTokenFuture, ProvideMfaToken};
+    /// struct Prompt;
+    /// impl ProvideMfaToken for Prompt {
+    ///     fn mfa_token(&self) -> MfaTokenFuture<'_> {
+    ///         Box::pin(async { Ok("123456".to_string()) })
+    ///     }
+    /// }
+    /// let b = cross_account::CrossAccountSession::builder()
+    ///     .role_arn("arn:aws:iam::123456789012:role/R")
+    ///     .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
+    ///     .mfa_token_provider(Prompt);
+    /// assert!(b.build().is_ok());
+    /// ```
+    pub fn mfa_token_provider(mut self, provider: impl ProvideMfaToken) -> Self {
+        self.mfa_token = Some(Arc::new(provider));
         self
     }
 
     /// The region whose STS endpoint is called (default: from the environment or profile,
-    /// else the partition's main region).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .region("eu-central-1");
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// else the partition's main region). Overrides `sdk_config`'s.
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.options.region = Some(region.into());
         self
     }
 
     /// A custom STS endpoint, e.g. a VPC endpoint or a local emulator. `AWS_ENDPOINT_URL_STS`
-    /// is honored without this.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .endpoint_url("http://127.0.0.1:5000");
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// is honored without this. Overrides `sdk_config`'s.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.endpoint_url = Some(url.into());
+        self.options.endpoint_url = Some(url.into());
         self
     }
 
-    /// The named profile the source credentials come from (default: `AWS_PROFILE` or `default`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .profile("partner-source");
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// The named profile the source credentials come from (default: `AWS_PROFILE` or
+    /// `default`). Not with `sdk_config` nor with a role chain.
     pub fn profile(mut self, profile: impl Into<String>) -> Self {
-        self.profile = Some(profile.into());
+        self.options.profile = Some(profile.into());
         self
     }
 
     /// Source credentials, region, endpoint, HTTP client and retry settings from an SDK config
     /// (default: `aws_config::defaults(BehaviorVersion::latest()).load()` at the first call).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), cross_account::Error> {
-    /// let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    /// let session = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .sdk_config(&config)
-    ///     .build()?;
-    /// # let _ = session;
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// See the precedence rules above.
     pub fn sdk_config(mut self, config: &SdkConfig) -> Self {
         self.sdk_config = Some(config.clone());
         self
@@ -593,17 +567,9 @@ impl CrossAccountSessionBuilder {
         self
     }
 
-    /// Refresh in the background before expiry (default true). When false, credentials are
-    /// refreshed by the first read inside the refresh window.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .auto_refresh(false);
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// Refresh in the background before expiry (default true). When false, the first read
+    /// inside the refresh window starts a refresh, and readers keep the held credentials
+    /// meanwhile.
     pub fn auto_refresh(mut self, enabled: bool) -> Self {
         self.auto_refresh = Some(enabled);
         self
@@ -612,16 +578,6 @@ impl CrossAccountSessionBuilder {
     /// How long before expiry refreshing starts (default `min(5 min, lifetime / 3)`; never
     /// more than half the lifetime). The refresh happens at a random point in
     /// `[expiry - window, expiry - window / 2]`. Must exceed the mandatory margin.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .refresh_window(Duration::from_secs(600));
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn refresh_window(mut self, window: Duration) -> Self {
         self.refresh_window = Some(window);
         self
@@ -629,66 +585,40 @@ impl CrossAccountSessionBuilder {
 
     /// Credentials with less than this left are never handed out; readers wait for the refresh
     /// instead (default 30 s, at most 5 min).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .mandatory_margin(Duration::from_secs(60));
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn mandatory_margin(mut self, margin: Duration) -> Self {
         self.mandatory_margin = Some(margin);
         self
     }
 
     /// Backoff between failed AssumeRole calls (default: 1 s base, 60 s cap, full jitter).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .retry(cross_account::RetryConfig::default().max_delay(Duration::from_secs(20)));
-    /// assert!(b.build().is_ok());
-    /// ```
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = Some(retry);
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
         self
     }
 
-    /// The clock (default: the system clock). Tests inject one that follows a paused runtime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aws_smithy_async::time::SystemTimeSource;
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .time_source(SystemTimeSource::new());
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// The clock (default: the system clock), for the session and its STS client. Tests inject
+    /// one that follows a paused runtime.
     pub fn time_source(mut self, time: impl TimeSource + 'static) -> Self {
         self.time_source = Some(SharedTimeSource::new(time));
         self
     }
 
-    /// How to sleep (default: tokio's timer).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use aws_smithy_async::rt::sleep::TokioSleep;
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .sleep_impl(TokioSleep::new());
-    /// assert!(b.build().is_ok());
-    /// ```
+    /// How to sleep (default: tokio's timer), for the session and its STS client.
     pub fn sleep_impl(mut self, sleep: impl AsyncSleep + 'static) -> Self {
         self.sleep_impl = Some(SharedAsyncSleep::new(sleep));
+        self
+    }
+
+    /// The runtime the STS calls and the background refresh run on, and so the one that holds
+    /// the STS client's pooled connections.
+    ///
+    /// By default they run on the process-wide `cross-account-refresh` thread, which is always
+    /// polled, so no caller's runtime being dropped or idle can stop a refresh. Give a runtime
+    /// here to keep everything on it (a test's paused clock, a language binding that manages
+    /// its own runtime across `fork()`); if it shuts down, the session moves to the refresh
+    /// thread.
+    pub fn runtime_handle(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.runtime = Some(handle);
         self
     }
 
@@ -701,114 +631,214 @@ impl CrossAccountSessionBuilder {
     /// assert_eq!(err.to_string(), "invalid role_arn: is required (the ARN of the role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME)");
     /// ```
     pub fn build(self) -> Result<CrossAccountSession, Error> {
-        let role_arn = match self.role_arn {
-            Some(arn) => RoleArn::new(arn)?,
-            None => return Err(Error::invalid(
-                "role_arn",
-                "is required (the ARN of the role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME)",
-            )),
-        };
-        let external_id = self.external_id.map(ExternalId::new).transpose()?;
-        let time = self
-            .time_source
-            .unwrap_or_else(|| SharedTimeSource::new(SystemTimeSource::new()));
-        let session_name = match self.session_name {
-            Some(name) => SessionName::new(name)?,
-            None => SessionName::default_at(time.now()),
-        };
-        let mut duration = match self.duration {
-            Some(d) => SessionDuration::new(d)?,
-            None => SessionDuration::DEFAULT,
-        };
-        if self.source_session.is_some() && duration > SessionDuration::CHAINED_MAX {
-            tracing::warn!(
-                role_arn = role_arn.as_str(),
-                requested_secs = duration.as_secs(),
-                "role chaining limits sessions to 3600 s; asking for 3600 s"
-            );
-            duration = SessionDuration::CHAINED_MAX;
-        }
-        let policy = self.policy.map(SessionPolicy::new).transpose()?;
-        let policy_arns = PolicyArns::new(self.policy_arns)?;
-        let tags = SessionTags::new(self.tags)?.with_transitive_keys(self.transitive_tag_keys)?;
-        let source_identity = self.source_identity.map(SourceIdentity::new).transpose()?;
-        let mfa = match self.mfa {
-            Some((serial, token)) => Some(MfaDevice::new(serial, move || token())?),
-            None => None,
-        };
-        if let Some(region) = &self.region {
-            validate_region(region)?;
-        }
-        if let Some(url) = &self.endpoint_url {
-            validate_endpoint(url)?;
-        }
-        if let Some(profile) = &self.profile {
-            if profile.trim().is_empty() || profile.contains(['\n', '\r', '[', ']']) {
-                return Err(Error::invalid(
-                    "profile",
-                    "must be a profile name from ~/.aws/config (non-empty, no brackets or line breaks)",
-                ));
-            }
-        }
-        let margin = self.mandatory_margin.unwrap_or(DEFAULT_MANDATORY_MARGIN);
-        if margin > Duration::from_secs(300) {
-            return Err(Error::invalid(
-                "mandatory_margin",
-                format!("must be at most 300 seconds so that 15-minute sessions stay usable, but it is {} s", margin.as_secs()),
-            ));
-        }
-        if let Some(window) = self.refresh_window {
-            if window <= margin {
-                return Err(Error::invalid(
-                    "refresh_window",
-                    format!(
-                        "must be longer than the mandatory margin ({} s), or readers would wait for every refresh; it is {} s",
-                        margin.as_secs(),
-                        window.as_secs()
-                    ),
-                ));
-            }
-        }
-        let retry = self.retry.unwrap_or_default();
-        if retry.get_base_delay().is_zero() || retry.get_max_delay() < retry.get_base_delay() {
-            return Err(Error::invalid(
-                "retry",
-                "base delay must be above zero and the maximum delay at least the base delay",
-            ));
-        }
-        let sleep = self
-            .sleep_impl
-            .unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new()));
-
-        let input = AssumeRoleInput {
-            role_arn,
-            external_id,
-            session_name,
-            duration,
-            policy,
-            policy_arns,
-            tags,
-            source_identity,
-            mfa,
-        };
-        let source = StsSource {
+        let tuning = Tuning {
+            mfa_token: self.mfa_token,
             sdk_config: self.sdk_config,
-            profile: self.profile,
-            region: self.region,
-            endpoint_url: self.endpoint_url,
-            source_session: self.source_session,
-        };
-        let sts = Arc::new(StsAssumer::new(input, source));
-        let config = RefreshConfig {
             auto_refresh: self.auto_refresh.unwrap_or(true),
-            window: self.refresh_window,
-            margin,
-            retry,
-            time,
-            sleep,
+            refresh_window: self.refresh_window,
+            mandatory_margin: self.mandatory_margin,
+            backoff: self.backoff,
+            time_source: self.time_source,
+            sleep_impl: self.sleep_impl,
+            runtime: self.runtime,
         };
-        let refresher = Arc::new(Refresher::new(Box::new(StsFetch(sts.clone())), config));
-        Ok(CrossAccountSession { refresher, sts })
+        build_session(self.options, self.source_session, &tuning)
+    }
+}
+
+/// Everything but the options; shared by every hop of a chain built from options.
+struct Tuning {
+    mfa_token: Option<Arc<dyn ProvideMfaToken>>,
+    sdk_config: Option<SdkConfig>,
+    auto_refresh: bool,
+    refresh_window: Option<Duration>,
+    mandatory_margin: Option<Duration>,
+    backoff: Option<Backoff>,
+    time_source: Option<SharedTimeSource>,
+    sleep_impl: Option<SharedAsyncSleep>,
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+fn build_session(
+    options: SessionOptions,
+    source_session: Option<CrossAccountSession>,
+    tuning: &Tuning,
+) -> Result<CrossAccountSession, Error> {
+    // Exhaustive: a new option fails to compile here until it is validated and used.
+    let SessionOptions {
+        role_arn,
+        external_id,
+        session_name,
+        duration,
+        policy,
+        policy_arns,
+        tags,
+        transitive_tag_keys,
+        source_identity,
+        mfa_serial,
+        region,
+        endpoint_url,
+        profile,
+        source_role,
+    } = options.clone();
+    if role_arn.is_empty() {
+        return Err(Error::invalid(
+            "role_arn",
+            "is required (the ARN of the role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME)",
+        ));
+    }
+    let role_arn = RoleArn::new(role_arn)?;
+    if source_role.is_some() && source_session.is_some() {
+        return Err(Error::invalid(
+            "source_role",
+            "cannot be combined with source_session: a role chain has one first hop; give either the first role's options or its session",
+        ));
+    }
+    let chained = source_role.is_some() || source_session.is_some();
+    if let Some(profile) = &profile {
+        if profile.trim().is_empty() || profile.contains(['\n', '\r', '[', ']']) {
+            return Err(Error::invalid(
+                "profile",
+                "must be a profile name from ~/.aws/config (non-empty, no brackets or line breaks)",
+            ));
+        }
+        if tuning.sdk_config.is_some() {
+            return Err(Error::invalid(
+                "profile",
+                "cannot be combined with sdk_config, whose source credentials are already loaded; load the profile into the SdkConfig (aws_config::defaults(..).profile_name(..)) or drop one of the two",
+            ));
+        }
+        if chained {
+            return Err(Error::invalid(
+                "profile",
+                "cannot be combined with a role chain (source_session or source_role): the source credentials are the first role's; set the profile on the first hop",
+            ));
+        }
+    }
+    let external_id = external_id.map(ExternalId::new).transpose()?;
+    let time = tuning
+        .time_source
+        .clone()
+        .unwrap_or_else(|| SharedTimeSource::new(SystemTimeSource::new()));
+    let session_name = match session_name {
+        Some(name) => SessionName::new(name)?,
+        None => SessionName::default_at(time.now()),
+    };
+    let mut duration = match duration {
+        Some(d) => SessionDuration::new(d)?,
+        None => SessionDuration::DEFAULT,
+    };
+    if chained && duration > SessionDuration::CHAINED_MAX {
+        tracing::warn!(
+            target: "cross_account::clamp",
+            role_arn = role_arn.as_str(),
+            requested_secs = duration.as_secs(),
+            "role chaining limits sessions to 3600 s; asking for 3600 s"
+        );
+        duration = SessionDuration::CHAINED_MAX;
+    }
+    let policy = policy.map(SessionPolicy::new).transpose()?;
+    let policy_arns = PolicyArns::new(policy_arns)?;
+    let tags = SessionTags::new(tags)?.with_transitive_keys(transitive_tag_keys)?;
+    let source_identity = source_identity.map(SourceIdentity::new).transpose()?;
+    let mfa = match (mfa_serial, &tuning.mfa_token) {
+        (Some(serial), Some(provider)) => {
+            Some(MfaDevice::from_provider(serial, SharedToken(provider.clone()))?)
+        }
+        (Some(serial), None) => {
+            validate_serial(&serial)?;
+            return Err(Error::invalid(
+                "mfa_token",
+                "is needed because mfa_serial is set: give a token provider (mfa_token_provider(), or mfa(serial, callback))",
+            ));
+        }
+        (None, _) => None,
+    };
+    if let Some(region) = &region {
+        validate_region(region)?;
+    }
+    if let Some(url) = &endpoint_url {
+        validate_endpoint(url)?;
+    }
+    let margin = tuning.mandatory_margin.unwrap_or(DEFAULT_MANDATORY_MARGIN);
+    if margin > Duration::from_secs(300) {
+        return Err(Error::invalid(
+            "mandatory_margin",
+            format!("must be at most 300 seconds so that 15-minute sessions stay usable, but it is {} s", margin.as_secs()),
+        ));
+    }
+    if let Some(window) = tuning.refresh_window {
+        if window <= margin {
+            return Err(Error::invalid(
+                "refresh_window",
+                format!(
+                    "must be longer than the mandatory margin ({} s), or readers would wait for every refresh; it is {} s",
+                    margin.as_secs(),
+                    window.as_secs()
+                ),
+            ));
+        }
+    }
+    let backoff = tuning.backoff.unwrap_or_default();
+    if backoff.base_delay().is_zero() || backoff.max_delay() < backoff.base_delay() {
+        return Err(Error::invalid(
+            "backoff",
+            "base delay must be above zero and the maximum delay at least the base delay",
+        ));
+    }
+    let source_session = match source_role {
+        Some(first) => Some(build_session(*first, None, tuning)?),
+        None => source_session,
+    };
+    let sleep = tuning
+        .sleep_impl
+        .clone()
+        .unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new()));
+
+    let input = AssumeRoleInput {
+        role_arn,
+        external_id,
+        session_name,
+        duration,
+        policy,
+        policy_arns,
+        tags,
+        source_identity,
+        mfa,
+    };
+    let source = StsSource {
+        sdk_config: tuning.sdk_config.clone(),
+        profile,
+        region,
+        endpoint_url,
+        source_session,
+        time_source: tuning.time_source.clone(),
+        sleep_impl: tuning.sleep_impl.clone(),
+    };
+    let sts = Arc::new(StsAssumer::new(input, source));
+    let config = RefreshConfig {
+        auto_refresh: tuning.auto_refresh,
+        window: tuning.refresh_window,
+        margin,
+        retry: backoff,
+        time,
+        sleep,
+        runtime: tuning.runtime.clone(),
+    };
+    let refresher = Arc::new(Refresher::new(Box::new(StsFetch(sts.clone())), config));
+    Ok(CrossAccountSession {
+        refresher,
+        sts,
+        options: Arc::new(options),
+    })
+}
+
+/// One provider shared by every hop of a chain.
+struct SharedToken(Arc<dyn ProvideMfaToken>);
+
+impl ProvideMfaToken for SharedToken {
+    fn mfa_token(&self) -> crate::params::MfaTokenFuture<'_> {
+        self.0.mfa_token()
     }
 }
 

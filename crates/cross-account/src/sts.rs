@@ -24,7 +24,7 @@ use tokio::sync::OnceCell;
 
 use crate::arn::RoleArn;
 use crate::credentials::TemporaryCredentials;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::params::{
     ExternalId, MfaDevice, PolicyArns, SessionDuration, SessionName, SessionPolicy, SessionTags,
     SourceIdentity,
@@ -58,6 +58,8 @@ pub(crate) struct StsSource {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub source_session: Option<CrossAccountSession>,
+    pub time_source: Option<aws_smithy_async::time::SharedTimeSource>,
+    pub sleep_impl: Option<aws_smithy_async::rt::sleep::SharedAsyncSleep>,
 }
 
 impl fmt::Debug for StsSource {
@@ -84,7 +86,7 @@ impl fmt::Debug for StsSource {
 ///
 /// ```no_run
 /// # async fn demo(session: cross_account::CrossAccountSession) -> Result<(), cross_account::Error> {
-/// let me = session.source_identity().await?;
+/// let me = session.caller_identity().await?;
 /// if let Some(server) = me.server_time {
 ///     let skew = server.duration_since(me.local_time).unwrap_or_else(|e| e.duration());
 ///     println!("{} in account {}, clocks {} s apart", me.arn, me.account, skew.as_secs());
@@ -194,6 +196,12 @@ impl StsAssumer {
         if let Some(url) = &self.source.endpoint_url {
             builder = builder.endpoint_url(url);
         }
+        if let Some(time) = &self.source.time_source {
+            builder = builder.time_source(time.clone());
+        }
+        if let Some(sleep) = &self.source.sleep_impl {
+            builder = builder.sleep_impl(sleep.clone());
+        }
         let timeouts = sdk_config
             .timeout_config()
             .cloned()
@@ -243,7 +251,7 @@ impl StsAssumer {
                 .key(key)
                 .value(value)
                 .build()
-                .map_err(|e| Error::invalid("tags", e.to_string()))?;
+                .map_err(|e| Error::invalid("tags", e.to_string()).with_source(Arc::new(e)))?;
             req = req.tags(tag);
         }
         for key in input.tags.transitive_keys() {
@@ -253,19 +261,17 @@ impl StsAssumer {
             req = req.source_identity(identity.as_str());
         }
         if let Some(mfa) = &input.mfa {
-            let token = mfa.token()?;
+            let token = mfa.token().await?;
             req = req.serial_number(mfa.serial()).token_code(token.as_str());
         }
         let out = req.send().await.map_err(|e| classify(e, input, region))?;
         let role = input.role_arn.as_str();
-        let creds = out.credentials().ok_or_else(|| Error::Unavailable {
-            role_arn: role.to_string(),
-            message: "STS answered without credentials".into(),
-        })?;
+        let creds = out
+            .credentials()
+            .ok_or_else(|| Error::unavailable(role, "STS answered without credentials"))?;
         // A truncated body can still parse into empty fields; never hand those out.
-        let incomplete = |what: &str| Error::Unavailable {
-            role_arn: role.to_string(),
-            message: format!("STS answered with incomplete credentials ({what})"),
+        let incomplete = |what: &str| {
+            Error::unavailable(role, format!("STS answered with incomplete credentials ({what})"))
         };
         if creds.access_key_id().is_empty()
             || creds.secret_access_key().is_empty()
@@ -322,7 +328,8 @@ fn default_region(partition: &str) -> Option<String> {
 }
 
 /// Maps an SDK failure to the error a user can act on. By code first; by HTTP status where the
-/// body carries no code (moto's nested `<Errors><Error>`, proxies, load balancers).
+/// body carries no code the SDK could read (proxies, load balancers); moto's nested
+/// `<ErrorResponse><Errors><Error>` shape is read here. The SDK error is kept as the source.
 pub(crate) fn classify<E>(
     err: SdkError<E, aws_smithy_runtime_api::http::Response>,
     input: &AssumeRoleInput,
@@ -333,27 +340,25 @@ where
 {
     let role_arn = input.role_arn.to_string();
     if let Some(cred_err) = find_source::<CredentialsError>(&err) {
-        return match cred_err {
-            CredentialsError::CredentialsNotLoaded(_) => Error::NoSourceCredentials {
-                message: chain(cred_err),
-            },
-            _ => Error::ExpiredSourceCredentials {
-                role_arn,
-                message: format!(
-                    "the source credentials could not be loaded: {}",
-                    chain(cred_err)
-                ),
-            },
-        };
+        let classified = classify_source(cred_err, &role_arn);
+        return classified.with_source(Arc::new(err));
     }
-    match &err {
+    let classified = match &err {
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
             let service_err = ctx.err();
-            let code = service_err.code().unwrap_or_default();
+            let nested = ctx.raw().body().bytes().and_then(nested_error);
+            let code = service_err
+                .code()
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .or_else(|| nested.as_ref().map(|n| n.0.clone()))
+                .unwrap_or_default();
             let message = service_err
                 .message()
+                .filter(|m| !m.is_empty())
                 .map(str::to_string)
+                .or_else(|| nested.as_ref().map(|n| n.1.clone()))
                 .unwrap_or_else(|| format!("HTTP {status} with no error message"));
             let request_id = err.request_id().map(str::to_string).or_else(|| {
                 ctx.raw()
@@ -361,22 +366,20 @@ where
                     .get("x-amzn-requestid")
                     .map(str::to_string)
             });
-            classify_code(code, status, message, request_id, input, region)
+            classify_code(&code, status, message, request_id, input, region)
         }
-        SdkError::TimeoutError(_) => Error::Unavailable {
-            role_arn,
-            message: "the call to STS timed out".into(),
-        },
+        SdkError::TimeoutError(_) => Error::unavailable(role_arn, "the call to STS timed out"),
         SdkError::DispatchFailure(failure)
             if !failure.is_io() && !failure.is_timeout() && lacks_identity(&err) =>
         {
             Error::NoSourceCredentials {
                 message: "no credentials provider is configured to sign the call to STS".into(),
+                source: None,
             }
         }
-        SdkError::DispatchFailure(failure) => Error::Unavailable {
+        SdkError::DispatchFailure(failure) => Error::unavailable(
             role_arn,
-            message: format!(
+            format!(
                 "could not reach STS ({}): {}",
                 if failure.is_timeout() {
                     "timeout"
@@ -387,24 +390,99 @@ where
                 },
                 chain(&err)
             ),
-        },
-        SdkError::ResponseError(ctx) => Error::Unavailable {
+        ),
+        SdkError::ResponseError(ctx) => Error::unavailable(
             role_arn,
-            message: format!(
+            format!(
                 "STS sent a response that could not be read (HTTP {}): {}",
                 ctx.raw().status().as_u16(),
                 chain(&err)
             ),
-        },
-        SdkError::ConstructionFailure(_) => Error::Other {
+        ),
+        SdkError::ConstructionFailure(_) => Error::other(
             role_arn,
-            message: format!("the request could not be built: {}", chain(&err)),
-        },
-        _ => Error::Other {
-            role_arn,
-            message: chain(&err),
-        },
+            format!("the request could not be built: {}", chain(&err)),
+        ),
+        _ => Error::other(role_arn, chain(&err)),
+    };
+    // A success status with an unreadable body may hold parts of real credentials in the raw
+    // response; such an error is not kept.
+    let success_status = match &err {
+        SdkError::ResponseError(ctx) => ctx.raw().status().is_success(),
+        SdkError::ServiceError(ctx) => ctx.raw().status().is_success(),
+        _ => false,
+    };
+    if success_status {
+        return classified;
     }
+    classified.with_source(Arc::new(err))
+}
+
+/// A failure of the source credentials provider, by its own cause: a timeout or a transient
+/// failure is retryable; a role chain's first hop passes its own classification on.
+fn classify_source(cred_err: &CredentialsError, role_arn: &str) -> Error {
+    let from_source = |retryable: bool| {
+        let message = format!("the source credentials could not be loaded: {}", chain(cred_err));
+        if retryable {
+            Error::SourceUnavailable {
+                role_arn: role_arn.to_string(),
+                message,
+                source: None,
+            }
+        } else {
+            Error::ExpiredSourceCredentials {
+                role_arn: role_arn.to_string(),
+                message,
+                code: None,
+                request_id: None,
+                source: None,
+            }
+        }
+    };
+    if let Some(inner) = find_source::<Error>(cred_err) {
+        return match inner.kind() {
+            ErrorKind::NoSourceCredentials => Error::NoSourceCredentials {
+                message: inner.message().to_string(),
+                source: None,
+            },
+            kind => from_source(kind.is_retryable()),
+        };
+    }
+    match cred_err {
+        CredentialsError::CredentialsNotLoaded(_) => Error::NoSourceCredentials {
+            message: chain(cred_err),
+            source: None,
+        },
+        CredentialsError::ProviderTimedOut(_) => from_source(true),
+        CredentialsError::ProviderError(_) => from_source(true),
+        _ => from_source(false),
+    }
+}
+
+/// `(Code, Message)` from an `<ErrorResponse><Errors><Error>` body, which the SDK's parser
+/// (expecting `<ErrorResponse><Error>`) does not read.
+fn nested_error(body: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(body).ok()?;
+    let error = between(text, "<Errors>", "</Errors>")?;
+    let code = between(error, "<Code>", "</Code>")?.trim().to_string();
+    let message = between(error, "<Message>", "</Message>")
+        .map(|m| unescape_xml(m.trim()))
+        .unwrap_or_default();
+    (!code.is_empty()).then_some((code, message))
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let len = text[start..].find(close)?;
+    Some(&text[start..start + len])
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 fn classify_code(
@@ -416,50 +494,85 @@ fn classify_code(
     region: &str,
 ) -> Error {
     let role_arn = input.role_arn.to_string();
+    let code_opt = (!code.is_empty()).then(|| code.to_string());
     match code {
-        "AccessDenied" | "AccessDeniedException" => access_denied(input, message, request_id),
+        "AccessDenied" | "AccessDeniedException" => access_denied(input, message, code_opt, request_id),
         "RegionDisabledException" => Error::RegionDisabled {
             role_arn,
             region: region.to_string(),
             message,
+            code: code_opt,
+            request_id,
+            source: None,
         },
-        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => {
-            Error::MalformedPolicy { role_arn, message }
-        }
-        "PackedPolicyTooLarge" | "PackedPolicyTooLargeException" => {
-            Error::PackedPolicyTooLarge { role_arn, message }
-        }
+        "MalformedPolicyDocument" | "MalformedPolicyDocumentException" => Error::MalformedPolicy {
+            role_arn,
+            message,
+            code: code_opt,
+            request_id,
+            source: None,
+        },
+        "PackedPolicyTooLarge" | "PackedPolicyTooLargeException" => Error::PackedPolicyTooLarge {
+            role_arn,
+            message,
+            code: code_opt,
+            request_id,
+            source: None,
+        },
         "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId"
         | "SignatureDoesNotMatch" | "UnrecognizedClientException" => {
-            Error::ExpiredSourceCredentials { role_arn, message }
+            Error::ExpiredSourceCredentials {
+                role_arn,
+                message,
+                code: code_opt,
+                request_id,
+                source: None,
+            }
         }
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded"
-        | "TooManyRequestsException" | "RequestThrottled" | "SlowDown" => {
-            Error::Throttled { role_arn, message }
-        }
+        | "TooManyRequestsException" | "RequestThrottled" | "SlowDown" => Error::Throttled {
+            role_arn,
+            message,
+            code: code_opt,
+            request_id,
+            source: None,
+        },
         "InternalFailure" | "InternalError" | "ServiceUnavailable" | "ServiceUnavailableException"
         | "RequestTimeout" | "RequestTimeoutException" => Error::Unavailable {
             role_arn,
             message: format!("{code}: {message}"),
+            code: code_opt,
+            request_id,
+            source: None,
         },
-        "ValidationError" if message.contains("DurationSeconds") => Error::InvalidParameter {
-            field: "duration",
-            reason: format!(
-                "STS refused {} seconds: {message}. The role's maximum session duration (1 hour unless raised in IAM) or role chaining (1 hour) limits it",
-                input.duration.as_secs()
+        "ValidationError" if message.contains("DurationSeconds") => Error::invalid(
+            "duration",
+            format!(
+                "STS refused {} seconds: {}. The role's maximum session duration (1 hour unless raised in IAM) or role chaining (1 hour) limits it",
+                input.duration.as_secs(),
+                message.trim_end_matches('.')
             ),
-        },
+        ),
         _ => match status {
             // A success status whose body is not a response: a proxy or a truncated answer.
-            200..=299 => Error::Unavailable {
+            200..=299 => Error::unavailable(
                 role_arn,
-                message: format!("STS answered HTTP {status} with a body that is not an STS response"),
+                format!("STS answered HTTP {status} with a body that is not an STS response"),
+            ),
+            403 => access_denied(input, message, code_opt, request_id),
+            429 => Error::Throttled {
+                role_arn,
+                message,
+                code: code_opt,
+                request_id,
+                source: None,
             },
-            403 => access_denied(input, message, request_id),
-            429 => Error::Throttled { role_arn, message },
             500..=599 => Error::Unavailable {
                 role_arn,
                 message: format!("HTTP {status}: {message}"),
+                code: code_opt,
+                request_id,
+                source: None,
             },
             _ => Error::Other {
                 role_arn,
@@ -468,12 +581,20 @@ fn classify_code(
                 } else {
                     format!("{code} (HTTP {status}): {message}")
                 },
+                code: code_opt,
+                request_id,
+                source: None,
             },
         },
     }
 }
 
-fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<String>) -> Error {
+fn access_denied(
+    input: &AssumeRoleInput,
+    message: String,
+    code: Option<String>,
+    request_id: Option<String>,
+) -> Error {
     let external = match &input.external_id {
         Some(id) => format!(
             "the external ID you sent ({} characters) is exactly the policy's sts:ExternalId (case-sensitive, no surrounding whitespace)",
@@ -484,7 +605,9 @@ fn access_denied(input: &AssumeRoleInput, message: String, request_id: Option<St
     Error::AccessDenied {
         role_arn: input.role_arn.to_string(),
         message,
+        code,
         request_id,
+        source: None,
         hint: format!(
             "Check that (1) the trust policy of {} allows your principal (your account's root or your exact user/role ARN) to call sts:AssumeRole; (2) {external}; (3) your own identity is allowed sts:AssumeRole on the role",
             input.role_arn

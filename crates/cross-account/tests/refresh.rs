@@ -274,7 +274,7 @@ async fn cold_start_failure_is_returned_at_once_and_not_retried_by_readers() {
     let session = session_builder(&double, &time).build().unwrap();
     for _ in 0..1000 {
         let err = session.credentials().await.unwrap_err();
-        assert_eq!(err.kind(), "access_denied");
+        assert_eq!(err.kind().as_str(), "access_denied");
     }
     assert_eq!(
         double.calls(),
@@ -428,12 +428,12 @@ async fn builder_checks_refresh_settings() {
         }
     ));
     let err = b()
-        .retry(cross_account::RetryConfig::default().base_delay(Duration::ZERO))
+        .backoff(cross_account::Backoff::default().with_base_delay(Duration::ZERO))
         .build()
         .unwrap_err();
     assert!(matches!(
         err,
-        Error::InvalidParameter { field: "retry", .. }
+        Error::InvalidParameter { field: "backoff", .. }
     ));
     let _ = Arc::new(());
 }

@@ -148,7 +148,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         double.set_script(move |_| r.clone());
         let session = builder().build().unwrap();
         let err = session.credentials().await.unwrap_err();
-        assert_eq!(err.kind(), kind, "{reply:?}: {err}");
+        assert_eq!(err.kind().as_str(), kind, "{reply:?}: {err}");
         show(
             &format!("status after {reply:?}"),
             format!("{:?}", session.status()),
@@ -182,7 +182,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         .unwrap();
     errors.push(session.credentials().await.unwrap_err());
     for err in &errors {
-        kinds_seen.insert(err.kind());
+        kinds_seen.insert(err.kind().as_str());
         let mut chain = String::new();
         let mut source = std::error::Error::source(err);
         while let Some(s) = source {
@@ -190,12 +190,12 @@ async fn every_public_type_and_every_error_variant_is_clean() {
             source = s.source();
         }
         show(
-            &format!("{} error", err.kind()),
+            &format!("{} error", err.kind().as_str()),
             format!("{err} {err:?} {err:#?} {chain}"),
         );
         let e = err.clone();
         show(
-            &format!("panic from unwrap on {}", err.kind()),
+            &format!("panic from unwrap on {}", err.kind().as_str()),
             panic_text(move || {
                 std::hint::black_box(Err::<(), _>(e)).unwrap();
             }),
@@ -217,7 +217,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         .transitive_tag_keys(["team"])
         .source_identity("alice")
         .region("us-east-1")
-        .retry(RetryConfig::default());
+        .backoff(Backoff::default());
     show("builder", format!("{b:?} {b:#?}"));
     let session = b.build().unwrap();
     let creds = session.credentials().await.unwrap();
@@ -225,7 +225,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         .secret_access_key()
         .expose_secret()
         .starts_with(SENTINEL_SECRET));
-    let identity = session.source_identity().await.unwrap();
+    let identity = session.caller_identity().await.unwrap();
     let c = creds.clone();
     show(
         "panic from unwrap_err on credentials",
@@ -244,7 +244,8 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         Ok(MFA_CODE.to_string())
     })
     .unwrap();
-    let token = mfa.token().unwrap();
+    let token = cross_account::MfaToken::new(MFA_CODE).unwrap();
+    let _ = &mfa;
     let policy = TrustPolicy::builder()
         .trusted_account("111111111111")
         .external_id("ExternalId123")
@@ -279,7 +280,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
         ("CrossAccountSession", format!("{session:?} {session:#?}")),
         ("SessionStatus", format!("{:?}", session.status())),
         ("CallerIdentity", format!("{identity:?}")),
-        ("RetryConfig", format!("{:?}", RetryConfig::default())),
+        ("Backoff", format!("{:?}", Backoff::default())),
         ("RoleArn", format!("{0:?} {0}", session.role_arn())),
         ("SessionName", format!("{0:?} {0}", session.session_name())),
         ("SessionDuration", format!("{0:?} {0}", session.duration())),

@@ -176,7 +176,7 @@ async fn every_error_kind_is_classified() {
     for (reply, kind, retryable) in cases {
         let label = format!("{reply:?}");
         let err = classify(reply).await;
-        assert_eq!(err.kind(), kind, "{label} gave {err:?}");
+        assert_eq!(err.kind().as_str(), kind, "{label} gave {err:?}");
         assert_eq!(err.is_retryable(), retryable, "{label}");
         let text = err.to_string();
         assert!(!text.contains("SENTINEL"), "{text}");
@@ -195,7 +195,10 @@ async fn access_denied_carries_the_hint_and_request_id() {
             hint,
             request_id,
             message,
+            code,
+            ..
         } => {
+            assert_eq!(code.as_deref(), Some("AccessDenied"));
             assert_eq!(role_arn, ROLE_ARN);
             assert_eq!(request_id.as_deref(), Some("req-0"));
             assert!(message.contains("not authorized"));
@@ -240,7 +243,7 @@ async fn no_source_credentials_is_its_own_error() {
         .build()
         .unwrap();
     let err = session.credentials().await.unwrap_err();
-    assert_eq!(err.kind(), "no_source_credentials", "{err:?}");
+    assert_eq!(err.kind().as_str(), "no_source_credentials", "{err:?}");
     assert_eq!(double.calls(), 0);
 
     // The usual case: a provider chain that finds nothing.
@@ -272,7 +275,7 @@ async fn no_source_credentials_is_its_own_error() {
         .build()
         .unwrap();
     let err = session.credentials().await.unwrap_err();
-    assert_eq!(err.kind(), "no_source_credentials", "{err:?}");
+    assert_eq!(err.kind().as_str(), "no_source_credentials", "{err:?}");
     assert!(err.to_string().contains("AWS_PROFILE"), "{err}");
     assert_eq!(double.calls(), 0);
 }
@@ -282,7 +285,7 @@ async fn caller_identity_comes_from_the_source_credentials() {
     let time = PausedTime::new();
     let double = StsDouble::issuing(time.clone(), 3600);
     let session = session_builder(&double, &time).build().unwrap();
-    let me = session.source_identity().await.unwrap();
+    let me = session.caller_identity().await.unwrap();
     assert_eq!(me.account, "111111111111");
     assert_eq!(me.arn, "arn:aws:iam::111111111111:user/partner");
     let server = me.server_time.expect("the Date header is read");

@@ -47,7 +47,7 @@ pub async fn run(args: DoctorArgs) -> Result<i32, CliError> {
     out.line(String::new());
 
     // 1. Source identity and clock.
-    let caller = match first.source_identity().await {
+    let caller = match first.caller_identity().await {
         Ok(id) => {
             out.ok(format!(
                 "source credentials belong to {} (account {})",
@@ -73,7 +73,7 @@ pub async fn run(args: DoctorArgs) -> Result<i32, CliError> {
 
     // 3. The chained role, called with the first role's credentials.
     if let Some(second) = &chained {
-        let hop_caller = match second.source_identity().await {
+        let hop_caller = match second.caller_identity().await {
             Ok(id) => id,
             Err(err) => {
                 out.fail(format!(

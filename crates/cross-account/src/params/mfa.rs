@@ -1,17 +1,78 @@
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorSource};
 use crate::validate::{check_chars, check_len};
 
 const SERIAL_FIELD: &str = "mfa";
 
-type TokenSource = dyn Fn() -> Result<String, String> + Send + Sync;
+/// The error a token provider may return: anything, kept as the [`Error`]'s source.
+pub type MfaTokenError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What [`ProvideMfaToken::mfa_token`] returns.
+pub type MfaTokenFuture<'a> = Pin<Box<dyn Future<Output = Result<String, MfaTokenError>> + Send + 'a>>;
+
+/// Where the current MFA code comes from. Asynchronous, so a prompt or a call to another
+/// service never holds a runtime thread.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::{MfaDevice, MfaTokenFuture, ProvideMfaToken};
+///
+/// struct FromVault;
+/// impl ProvideMfaToken for FromVault {
+///     fn mfa_token(&self) -> MfaTokenFuture<'_> {
+///         Box::pin(async { Ok("123456".to_string()) })
+///     }
+/// }
+/// let mfa = MfaDevice::from_provider("arn:aws:iam::123456789012:mfa/alice", FromVault)?;
+/// # let _ = mfa;
+/// # Ok::<(), cross_account::Error>(())
+/// ```
+pub trait ProvideMfaToken: Send + Sync + 'static {
+    /// The current 6-digit code, or why there is none.
+    fn mfa_token(&self) -> MfaTokenFuture<'_>;
+}
+
+/// A synchronous callback, run on tokio's blocking pool so it never stalls a runtime thread.
+struct Blocking<F>(Arc<F>);
+
+impl<F> ProvideMfaToken for Blocking<F>
+where
+    F: Fn() -> Result<String, MfaTokenError> + Send + Sync + 'static,
+{
+    fn mfa_token(&self) -> MfaTokenFuture<'_> {
+        let f = self.0.clone();
+        Box::pin(async move {
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => handle
+                    .spawn_blocking(move || f())
+                    .await
+                    .unwrap_or_else(|join| Err(format!("the MFA token callback panicked: {join}").into())),
+                // Outside a runtime there is no thread to keep free.
+                Err(_) => f(),
+            }
+        })
+    }
+}
+
+/// A synchronous callback as a provider (run on tokio's blocking pool).
+pub(crate) fn blocking_token<F>(f: F) -> Arc<dyn ProvideMfaToken>
+where
+    F: Fn() -> Result<String, MfaTokenError> + Send + Sync + 'static,
+{
+    Arc::new(Blocking(Arc::new(f)))
+}
 
 /// An MFA device (`SerialNumber`) and where its current code comes from (`TokenCode`).
 ///
-/// The code is asked for at each AssumeRole call, because a code is only good once and only for
-/// about 30 seconds.
+/// The code is asked for at each AssumeRole call, background refreshes included (as botocore
+/// prompts at refresh), because a code is only good once and only for about 30 seconds. The
+/// provider runs off the runtime's threads: a slow prompt delays that one refresh, never
+/// other tasks, and readers keep getting the held credentials meanwhile.
 ///
 /// # Examples
 ///
@@ -20,18 +81,18 @@ type TokenSource = dyn Fn() -> Result<String, String> + Send + Sync;
 ///
 /// let mfa = MfaDevice::new("arn:aws:iam::123456789012:mfa/alice", || Ok("123456".to_string()))?;
 /// assert_eq!(mfa.serial(), "arn:aws:iam::123456789012:mfa/alice");
-/// assert_eq!(mfa.token()?.as_str(), "123456");
 /// # Ok::<(), cross_account::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct MfaDevice {
     serial: String,
-    token_source: Arc<TokenSource>,
+    token_source: Arc<dyn ProvideMfaToken>,
 }
 
 impl MfaDevice {
     /// A device by its serial number or ARN (9 to 256 characters of `[\w+=/:,.@-]`) and a
-    /// callback that returns the current 6-digit code, or an explanation of why it cannot.
+    /// synchronous callback that returns the current 6-digit code, or why it cannot. The
+    /// callback runs on tokio's blocking pool.
     ///
     /// # Examples
     ///
@@ -43,21 +104,28 @@ impl MfaDevice {
         serial: impl Into<String>,
         token_source: impl Fn() -> Result<String, String> + Send + Sync + 'static,
     ) -> Result<Self, Error> {
+        Self::blocking(serial, move || token_source().map_err(MfaTokenError::from))
+    }
+
+    /// Like [`new`](Self::new), with a callback whose error is kept as the source of the
+    /// resulting [`Error`] (a language binding's exception, an I/O error).
+    pub fn blocking(
+        serial: impl Into<String>,
+        token_source: impl Fn() -> Result<String, MfaTokenError> + Send + Sync + 'static,
+    ) -> Result<Self, Error> {
+        Self::from_provider(serial, Blocking(Arc::new(token_source)))
+    }
+
+    /// A device whose code comes from an asynchronous provider.
+    pub fn from_provider(
+        serial: impl Into<String>,
+        provider: impl ProvideMfaToken,
+    ) -> Result<Self, Error> {
         let serial = serial.into();
-        check_len(SERIAL_FIELD, &serial, 9, 256)?;
-        check_chars(
-            SERIAL_FIELD,
-            &serial,
-            |c| {
-                c.is_ascii_alphanumeric()
-                    || matches!(c, '_' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-')
-            },
-            "ASCII letters, digits and _+=/:,.@-",
-            true,
-        )?;
+        validate_serial(&serial)?;
         Ok(MfaDevice {
             serial,
-            token_source: Arc::new(token_source),
+            token_source: Arc::new(provider),
         })
     }
 
@@ -74,21 +142,39 @@ impl MfaDevice {
         &self.serial
     }
 
-    /// Asks the callback for the current code and checks it is exactly 6 digits.
+    /// Asks the provider for the current code and checks it is exactly 6 digits. A failing
+    /// provider gives [`Error::InvalidParameter`] for `mfa_token` with the provider's error as
+    /// its source.
     ///
     /// # Examples
     ///
     /// ```
+    /// # async fn demo() -> Result<(), cross_account::Error> {
     /// let mfa = cross_account::MfaDevice::new("GAHT12345678", || Ok("12345".into()))?;
-    /// assert!(mfa.token().is_err());
-    /// # Ok::<(), cross_account::Error>(())
+    /// assert!(mfa.token().await.is_err());
+    /// # Ok(())
+    /// # }
     /// ```
-    pub fn token(&self) -> Result<MfaToken, Error> {
-        let code = (self.token_source)().map_err(|why| {
-            Error::invalid("mfa_token", format!("the MFA token callback failed: {why}"))
+    pub async fn token(&self) -> Result<MfaToken, Error> {
+        let code = self.token_source.mfa_token().await.map_err(|why| {
+            let source: ErrorSource = Arc::from(why);
+            Error::invalid("mfa_token", format!("the MFA token provider failed: {source}"))
+                .with_source(source)
         })?;
         MfaToken::new(code)
     }
+}
+
+/// The serial-number rule, shared by [`MfaDevice`] and the plain options.
+pub(crate) fn validate_serial(serial: &str) -> Result<(), Error> {
+    check_len(SERIAL_FIELD, serial, 9, 256)?;
+    check_chars(
+        SERIAL_FIELD,
+        serial,
+        |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-'),
+        "ASCII letters, digits and _+=/:,.@-",
+        true,
+    )
 }
 
 impl fmt::Debug for MfaDevice {
@@ -165,8 +251,8 @@ mod tests {
     use proptest::prelude::*;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    #[test]
-    fn serial_bounds_and_token_asked_each_time() {
+    #[tokio::test]
+    async fn serial_bounds_and_token_asked_each_time() {
         assert!(MfaDevice::new("a".repeat(9), || Ok("000000".into())).is_ok());
         assert!(MfaDevice::new("a".repeat(8), || Ok("000000".into())).is_err());
         assert!(MfaDevice::new("a".repeat(256), || Ok("000000".into())).is_ok());
@@ -179,11 +265,17 @@ mod tests {
             Ok(format!("{:06}", n))
         })
         .unwrap();
-        assert_eq!(mfa.token().unwrap().as_str(), "000000");
-        assert_eq!(mfa.token().unwrap().as_str(), "000001");
+        assert_eq!(mfa.token().await.unwrap().as_str(), "000000");
+        assert_eq!(mfa.token().await.unwrap().as_str(), "000001");
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         let failing = MfaDevice::new("GAHT12345678", || Err("no tty".into())).unwrap();
-        assert!(failing.token().unwrap_err().to_string().contains("no tty"));
+        let err = failing.token().await.unwrap_err();
+        assert!(err.to_string().contains("no tty"));
+        assert_eq!(
+            std::error::Error::source(&err).map(|s| s.to_string()).as_deref(),
+            Some("no tty"),
+            "the callback's error is the source"
+        );
     }
 
     #[test]

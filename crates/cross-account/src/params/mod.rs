@@ -11,7 +11,8 @@ mod tags;
 
 pub use duration::SessionDuration;
 pub use external_id::ExternalId;
-pub use mfa::{MfaDevice, MfaToken};
+pub(crate) use mfa::{blocking_token, validate_serial};
+pub use mfa::{MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, ProvideMfaToken};
 pub use policy::{PolicyArns, SessionPolicy};
 pub use session_name::SessionName;
 pub use source_identity::SourceIdentity;

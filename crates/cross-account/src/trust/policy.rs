@@ -434,7 +434,7 @@ mod tests {
 
     fn field(err: Error) -> (&'static str, String) {
         match err {
-            Error::InvalidParameter { field, reason } => (field, reason),
+            Error::InvalidParameter { field, reason, .. } => (field, reason),
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -364,4 +364,6 @@ pub fn session_builder(
         .sdk_config(&double.sdk_config())
         .time_source(time.clone())
         .sleep_impl(TokioSleep::new())
+        // The paused clock belongs to the test's runtime, so the STS calls must run there too.
+        .runtime_handle(tokio::runtime::Handle::current())
 }

@@ -1,0 +1,181 @@
+//! `SessionOptions`: every AssumeRole parameter and source setting of a session, as one plain
+//! value that every face (builder, CLI flags, CLI cache key, `config-snippet`, Python keywords,
+//! the pool's key, a worker's spec) maps onto.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything that decides which credentials a session gets: the AssumeRole parameters and
+/// where the source credentials, region and endpoint come from. Plain values, validated when a
+/// session is built from them; no secret is ever in here (an external ID is not a secret, and
+/// the MFA code comes from a provider set on the builder).
+///
+/// The fields are public and the struct is deliberately **not** `#[non_exhaustive]`: each face
+/// builds or destructures it exhaustively, so a new field fails to compile until every face
+/// handles it. Two equal values ask STS for the same thing, so `Hash`/`Eq` make it a cache and
+/// pool key.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::{CrossAccountSession, SessionOptions};
+///
+/// let options = SessionOptions {
+///     external_id: Some("ExternalId123".into()),
+///     region: Some("eu-west-1".into()),
+///     ..SessionOptions::new("arn:aws:iam::123456789012:role/DemoRole")
+/// };
+/// let json = serde_json::to_string(&options)?;
+/// assert_eq!(serde_json::from_str::<SessionOptions>(&json)?, options);
+///
+/// let session = CrossAccountSession::builder().options(options.clone()).build()?;
+/// assert_eq!(session.options(), &options);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionOptions {
+    /// The role to assume, `arn:PARTITION:iam::ACCOUNT:role/NAME`. Required.
+    pub role_arn: String,
+    /// The external ID the trust policy requires (`sts:ExternalId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role session name (default `cross-account-<unix millis>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+    /// The session lifetime asked for, whole seconds, 15 minutes to 12 hours (default 1 hour).
+    #[serde(
+        with = "duration_secs",
+        rename = "duration_seconds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration: Option<Duration>,
+    /// An inline session policy (JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Managed policies used as session policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policy_arns: Vec<String>,
+    /// Session tags, `(key, value)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+    /// Tag keys that pass on through role chaining.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tag_keys: Vec<String>,
+    /// The source identity recorded in CloudTrail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<String>,
+    /// The MFA device the trust policy requires; the code comes from the builder's token
+    /// provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_serial: Option<String>,
+    /// The region whose STS endpoint is called.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// A custom STS endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// The named profile the source credentials come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Role chaining: the role assumed first, whose credentials then assume this one (the
+    /// duration is clamped to 1 hour).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_role: Option<Box<SessionOptions>>,
+}
+
+impl SessionOptions {
+    /// Options for `role_arn` with everything else at its default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = cross_account::SessionOptions::new("arn:aws:iam::123456789012:role/R");
+    /// assert_eq!(o.role_arn, "arn:aws:iam::123456789012:role/R");
+    /// assert!(o.external_id.is_none());
+    /// ```
+    pub fn new(role_arn: impl Into<String>) -> Self {
+        SessionOptions {
+            role_arn: role_arn.into(),
+            ..SessionOptions::default()
+        }
+    }
+
+    /// A stable text form (JSON, fields in declaration order, defaults left out), for cache
+    /// keys and for shipping the options to another process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let o = cross_account::SessionOptions::new("arn:aws:iam::123456789012:role/R");
+    /// assert_eq!(o.to_json(), r#"{"role_arn":"arn:aws:iam::123456789012:role/R"}"#);
+    /// ```
+    pub fn to_json(&self) -> String {
+        // Only strings, numbers and lists: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The inverse of [`to_json`](Self::to_json). Unknown fields are refused.
+    pub fn from_json(text: &str) -> Result<Self, crate::Error> {
+        serde_json::from_str(text).map_err(|e| {
+            crate::Error::invalid_parameter(
+                "options",
+                format!("is not a SessionOptions JSON object: {e}"),
+            )
+        })
+    }
+}
+
+mod duration_secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_u64(d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_keeps_every_field() {
+        let options = SessionOptions {
+            role_arn: "arn:aws:iam::123456789012:role/Target".into(),
+            external_id: Some("ExternalId123".into()),
+            session_name: Some("nightly".into()),
+            duration: Some(Duration::from_secs(1800)),
+            policy: Some("{}".into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            tags: vec![("team".into(), "data".into())],
+            transitive_tag_keys: vec!["team".into()],
+            source_identity: Some("alice".into()),
+            mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".into()),
+            region: Some("eu-west-1".into()),
+            endpoint_url: Some("http://127.0.0.1:5000".into()),
+            profile: Some("partner".into()),
+            source_role: Some(Box::new(SessionOptions::new(
+                "arn:aws:iam::111111111111:role/Hop",
+            ))),
+        };
+        let json = options.to_json();
+        assert!(json.contains(r#""duration_seconds":1800"#), "{json}");
+        assert_eq!(SessionOptions::from_json(&json).unwrap(), options);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_the_field_named() {
+        let err = SessionOptions::from_json(r#"{"role_arn":"x","externalid":"y"}"#).unwrap_err();
+        assert!(err.to_string().contains("externalid"), "{err}");
+    }
+}
