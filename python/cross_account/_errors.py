@@ -42,6 +42,8 @@ class CrossAccountError(Exception):
         role_arn: the role that was being assumed, when known.
         sts_message: the message STS (or the SDK) reported, when there was one.
         retryable: whether trying again later may succeed without anyone changing anything.
+        code: the STS error code (``"AccessDenied"``, ``"Throttling"``, ...), when STS answered.
+        request_id: the STS request id, for AWS support, when STS answered.
 
     """
 
@@ -49,6 +51,8 @@ class CrossAccountError(Exception):
     role_arn: str | None
     sts_message: str | None
     retryable: bool
+    code: str | None
+    request_id: str | None
 
     def __init__(
         self,
@@ -58,6 +62,8 @@ class CrossAccountError(Exception):
         role_arn: str | None = None,
         sts_message: str | None = None,
         retryable: bool = False,
+        code: str | None = None,
+        request_id: str | None = None,
         **details: Any,
     ) -> None:
         """Create the exception; the native module passes the details as keywords."""
@@ -66,11 +72,15 @@ class CrossAccountError(Exception):
         self.role_arn = role_arn
         self.sts_message = sts_message
         self.retryable = retryable
+        self.code = code
+        self.request_id = request_id
         self._details: dict[str, Any] = {
             "kind": kind,
             "role_arn": role_arn,
             "sts_message": sts_message,
             "retryable": retryable,
+            "code": code,
+            "request_id": request_id,
             **details,
         }
 
@@ -164,6 +174,11 @@ class PackedPolicyTooLargeError(CrossAccountError):
 
 class ExpiredSourceCredentialsError(CrossAccountError):
     """The caller's own (source) credentials are expired or not valid."""
+
+
+class SourceUnavailableError(CrossAccountError):
+    """The source credentials could not be obtained right now (instance metadata, container
+    endpoint, SSO, or the first role of a chain timed out or failed). Retryable."""
 
 
 class NoSourceCredentialsError(CrossAccountError):

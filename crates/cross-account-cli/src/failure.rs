@@ -3,7 +3,7 @@
 //! No variant holds a secret: core errors never carry key material, and the CLI's own messages
 //! name files and flags, never their secret contents.
 
-use cross_account::Error;
+use cross_account::{Error, ErrorKind};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_OTHER: i32 = 1;
@@ -66,12 +66,19 @@ impl From<Error> for CliError {
 }
 
 pub fn core_exit_code(err: &Error) -> i32 {
-    match err {
-        Error::InvalidParameter { .. }
-        | Error::MalformedPolicy { .. }
-        | Error::PackedPolicyTooLarge { .. } => EXIT_USAGE,
-        Error::AccessDenied { .. } => EXIT_ACCESS_DENIED,
-        Error::Throttled { .. } | Error::Unavailable { .. } => EXIT_UNAVAILABLE,
+    kind_exit_code(err.kind())
+}
+
+/// The documented exit code of each kind of core error.
+pub fn kind_exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::InvalidParameter
+        | ErrorKind::MalformedPolicy
+        | ErrorKind::PackedPolicyTooLarge => EXIT_USAGE,
+        ErrorKind::AccessDenied => EXIT_ACCESS_DENIED,
+        ErrorKind::Throttled | ErrorKind::Unavailable | ErrorKind::SourceUnavailable => {
+            EXIT_UNAVAILABLE
+        }
         _ => EXIT_OTHER,
     }
 }
@@ -79,7 +86,7 @@ pub fn core_exit_code(err: &Error) -> i32 {
 /// The core's text, with builder field names turned into the flags a user typed.
 pub fn render_core(err: &Error, hop: Hop) -> String {
     match err {
-        Error::InvalidParameter { field, reason } => {
+        Error::InvalidParameter { field, reason, .. } => {
             format!("invalid {}: {reason}", flag_for(field, hop))
         }
         Error::NoSourceCredentials { .. } => format!("{err}; or pass --profile NAME"),
@@ -121,40 +128,19 @@ mod tests {
 
     #[test]
     fn exit_codes_by_kind() {
-        let invalid = Error::InvalidParameter {
-            field: "duration",
-            reason: "too short".into(),
-        };
+        let invalid = Error::invalid_parameter("duration", "too short");
         assert_eq!(CliError::from(invalid.clone()).exit_code(), 2);
-        let denied = Error::AccessDenied {
-            role_arn: "arn".into(),
-            message: "no".into(),
-            request_id: None,
-            hint: "check".into(),
-        };
-        assert_eq!(CliError::from(denied).exit_code(), 3);
-        let throttled = Error::Throttled {
-            role_arn: "arn".into(),
-            message: "slow down".into(),
-        };
-        assert_eq!(CliError::from(throttled).exit_code(), 4);
-        let unavailable = Error::Unavailable {
-            role_arn: "arn".into(),
-            message: "down".into(),
-        };
-        assert_eq!(CliError::from(unavailable).exit_code(), 4);
-        let none = Error::NoSourceCredentials {
-            message: "none".into(),
-        };
-        assert_eq!(CliError::from(none).exit_code(), 1);
+        assert_eq!(kind_exit_code(ErrorKind::AccessDenied), 3);
+        assert_eq!(kind_exit_code(ErrorKind::Throttled), 4);
+        assert_eq!(kind_exit_code(ErrorKind::Unavailable), 4);
+        assert_eq!(kind_exit_code(ErrorKind::SourceUnavailable), 4);
+        assert_eq!(kind_exit_code(ErrorKind::NoSourceCredentials), 1);
+        assert_eq!(kind_exit_code(ErrorKind::ExpiredSourceCredentials), 1);
         assert_eq!(CliError::usage("x").exit_code(), 2);
         assert_eq!(CliError::other("x").exit_code(), 1);
 
         let chained = CliError::Core {
-            err: Error::InvalidParameter {
-                field: "external_id",
-                reason: "bad".into(),
-            },
+            err: Error::invalid_parameter("external_id", "bad"),
             hop: Hop::Chained,
         };
         assert_eq!(

@@ -3,7 +3,7 @@
 //! The classes live in `cross_account/_errors.py` (pure Python, so `InvalidParameterError` can
 //! also be a `ValueError`); this file only picks the class and the attributes.
 
-use cross_account::Error;
+use cross_account::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
@@ -30,17 +30,18 @@ pub(crate) fn python_field(field: &str) -> &str {
 
 /// The Python exception class name for a core error kind.
 fn class_name(err: &Error) -> &'static str {
-    match err {
-        Error::InvalidParameter { .. } => "InvalidParameterError",
-        Error::AccessDenied { .. } => "AccessDeniedError",
-        Error::RegionDisabled { .. } => "RegionDisabledError",
-        Error::MalformedPolicy { .. } => "MalformedPolicyError",
-        Error::PackedPolicyTooLarge { .. } => "PackedPolicyTooLargeError",
-        Error::ExpiredSourceCredentials { .. } => "ExpiredSourceCredentialsError",
-        Error::Throttled { .. } => "ThrottledError",
-        Error::Unavailable { .. } => "StsUnavailableError",
-        Error::NoSourceCredentials { .. } => "NoSourceCredentialsError",
-        Error::CredentialsExpired { .. } => "CredentialsExpiredError",
+    match err.kind() {
+        ErrorKind::InvalidParameter => "InvalidParameterError",
+        ErrorKind::AccessDenied => "AccessDeniedError",
+        ErrorKind::RegionDisabled => "RegionDisabledError",
+        ErrorKind::MalformedPolicy => "MalformedPolicyError",
+        ErrorKind::PackedPolicyTooLarge => "PackedPolicyTooLargeError",
+        ErrorKind::ExpiredSourceCredentials => "ExpiredSourceCredentialsError",
+        ErrorKind::SourceUnavailable => "SourceUnavailableError",
+        ErrorKind::Throttled => "ThrottledError",
+        ErrorKind::Unavailable => "StsUnavailableError",
+        ErrorKind::NoSourceCredentials => "NoSourceCredentialsError",
+        ErrorKind::CredentialsExpired => "CredentialsExpiredError",
         _ => "UnclassifiedError",
     }
 }
@@ -56,54 +57,28 @@ pub(crate) fn to_py_err(py: Python<'_>, err: Error) -> PyErr {
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
     let cls = errors_module(py)?.getattr(class_name(err))?;
     let kw = PyDict::new(py);
-    kw.set_item("kind", err.kind())?;
+    kw.set_item("kind", err.kind().as_str())?;
     kw.set_item("retryable", err.is_retryable())?;
-    let message = match err {
-        Error::InvalidParameter { field, reason } => {
+    kw.set_item("role_arn", err.role_arn())?;
+    kw.set_item("code", err.code())?;
+    kw.set_item("request_id", err.request_id())?;
+    let message = match err.field() {
+        Some(field) => {
             let field = python_field(field);
             kw.set_item("field", field)?;
-            format!("invalid {field}: {reason}")
+            format!("invalid {field}: {}", err.message())
         }
-        Error::AccessDenied {
-            role_arn,
-            message,
-            request_id,
-            hint,
-        } => {
-            kw.set_item("role_arn", role_arn)?;
-            kw.set_item("sts_message", message)?;
-            kw.set_item("request_id", request_id)?;
-            kw.set_item("hint", hint)?;
+        None => {
+            kw.set_item("sts_message", err.message())?;
             err.to_string()
         }
-        Error::RegionDisabled {
-            role_arn,
-            region,
-            message,
-        } => {
-            kw.set_item("role_arn", role_arn)?;
-            kw.set_item("region", region)?;
-            kw.set_item("sts_message", message)?;
-            err.to_string()
-        }
-        Error::NoSourceCredentials { message } => {
-            kw.set_item("sts_message", message)?;
-            err.to_string()
-        }
-        Error::MalformedPolicy { role_arn, message }
-        | Error::PackedPolicyTooLarge { role_arn, message }
-        | Error::ExpiredSourceCredentials { role_arn, message }
-        | Error::Throttled { role_arn, message }
-        | Error::Unavailable { role_arn, message }
-        | Error::CredentialsExpired { role_arn, message }
-        | Error::Other { role_arn, message } => {
-            kw.set_item("role_arn", role_arn)?;
-            kw.set_item("sts_message", message)?;
-            err.to_string()
-        }
-        // `Error` is non-exhaustive: a future variant still gets its kind and message.
-        _ => err.to_string(),
     };
+    if let Some(hint) = err.hint() {
+        kw.set_item("hint", hint)?;
+    }
+    if let Error::RegionDisabled { region, .. } = err {
+        kw.set_item("region", region)?;
+    }
     let exc = cls.call((message,), Some(&kw))?;
     Ok(PyErr::from_value(exc))
 }
@@ -125,11 +100,5 @@ pub(crate) fn closed(py: Python<'_>, role_arn: &str) -> PyErr {
 
 /// A binding-level parameter error (a Python-only keyword), as `InvalidParameterError`.
 pub(crate) fn invalid(py: Python<'_>, field: &'static str, reason: impl Into<String>) -> PyErr {
-    to_py_err(
-        py,
-        Error::InvalidParameter {
-            field,
-            reason: reason.into(),
-        },
-    )
+    to_py_err(py, Error::invalid_parameter(field, reason))
 }

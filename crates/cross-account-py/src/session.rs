@@ -391,7 +391,10 @@ impl CrossAccountSession {
         d.set_item("last_refresh", time(s.last_refresh)?)?;
         d.set_item("next_refresh", time(s.next_refresh)?)?;
         d.set_item("last_error", s.last_error.as_ref().map(ToString::to_string))?;
-        d.set_item("last_error_kind", s.last_error.as_ref().map(|e| e.kind()))?;
+        d.set_item(
+            "last_error_kind",
+            s.last_error.as_ref().map(|e| e.kind().as_str()),
+        )?;
         d.set_item("consecutive_failures", s.consecutive_failures)?;
         d.set_item("refresh_count", s.refresh_count)?;
         d.set_item("sts_calls", s.sts_calls)?;

@@ -289,10 +289,9 @@ fn template_keyword(field: &'static str) -> &'static str {
 /// A core validation error with its field renamed to the Python keyword.
 fn rename(err: Error, keyword: fn(&'static str) -> &'static str) -> Error {
     match err {
-        Error::InvalidParameter { field, reason } => Error::InvalidParameter {
-            field: keyword(field),
-            reason,
-        },
+        Error::InvalidParameter { field, reason, .. } => {
+            Error::invalid_parameter(keyword(field), reason)
+        }
         other => other,
     }
 }

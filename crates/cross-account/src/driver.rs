@@ -84,9 +84,7 @@ mod tests {
             let _ = tx.send(std::thread::current().name().map(str::to_string));
         })
         .unwrap();
-        let name = rx
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .unwrap();
+        let name = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
         assert_eq!(name.as_deref(), Some("cross-account-refresh"));
     }
 

@@ -402,8 +402,7 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source_ref()
-            .map(|s| &**s as &(dyn StdError + 'static))
+        self.source_ref().map(|s| &**s as &(dyn StdError + 'static))
     }
 }
 
@@ -644,7 +643,11 @@ mod tests {
         .collect();
         assert_eq!(
             retryable,
-            [ErrorKind::SourceUnavailable, ErrorKind::Throttled, ErrorKind::Unavailable]
+            [
+                ErrorKind::SourceUnavailable,
+                ErrorKind::Throttled,
+                ErrorKind::Unavailable
+            ]
         );
     }
 }

@@ -635,7 +635,8 @@ impl Refresher {
             "cross_account.refresh_task",
             role_arn = self.fetcher.role_arn()
         );
-        let task = run_background(weak, signals.clone(), self.config.sleep.clone()).instrument(span);
+        let task =
+            run_background(weak, signals.clone(), self.config.sleep.clone()).instrument(span);
         if let Err(err) = crate::driver::spawn(self.runtime_for_spawn().as_ref(), task) {
             signals.running.store(false, Ordering::Release);
             tracing::warn!(error = %err, "could not start the background refresh; refreshing on demand");
@@ -684,7 +685,9 @@ impl Drop for RunningFlag {
     fn drop(&mut self) {
         if !self.finished {
             self.signals.runtime_gone.store(true, Ordering::Release);
-            tracing::debug!("background refresh task dropped with its runtime; moving to the refresh driver");
+            tracing::debug!(
+                "background refresh task dropped with its runtime; moving to the refresh driver"
+            );
         } else {
             tracing::debug!("background refresh task ended");
         }

@@ -742,9 +742,10 @@ fn build_session(
     let tags = SessionTags::new(tags)?.with_transitive_keys(transitive_tag_keys)?;
     let source_identity = source_identity.map(SourceIdentity::new).transpose()?;
     let mfa = match (mfa_serial, &tuning.mfa_token) {
-        (Some(serial), Some(provider)) => {
-            Some(MfaDevice::from_provider(serial, SharedToken(provider.clone()))?)
-        }
+        (Some(serial), Some(provider)) => Some(MfaDevice::from_provider(
+            serial,
+            SharedToken(provider.clone()),
+        )?),
         (Some(serial), None) => {
             validate_serial(&serial)?;
             return Err(Error::invalid(

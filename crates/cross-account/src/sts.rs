@@ -271,7 +271,10 @@ impl StsAssumer {
             .ok_or_else(|| Error::unavailable(role, "STS answered without credentials"))?;
         // A truncated body can still parse into empty fields; never hand those out.
         let incomplete = |what: &str| {
-            Error::unavailable(role, format!("STS answered with incomplete credentials ({what})"))
+            Error::unavailable(
+                role,
+                format!("STS answered with incomplete credentials ({what})"),
+            )
         };
         if creds.access_key_id().is_empty()
             || creds.secret_access_key().is_empty()
@@ -422,7 +425,10 @@ where
 /// failure is retryable; a role chain's first hop passes its own classification on.
 fn classify_source(cred_err: &CredentialsError, role_arn: &str) -> Error {
     let from_source = |retryable: bool| {
-        let message = format!("the source credentials could not be loaded: {}", chain(cred_err));
+        let message = format!(
+            "the source credentials could not be loaded: {}",
+            chain(cred_err)
+        );
         if retryable {
             Error::SourceUnavailable {
                 role_arn: role_arn.to_string(),

@@ -276,7 +276,11 @@ async fn run_cell(fault: &Fault, phase: Phase) -> Observed {
     for tick in 0..=clear + AFTER_CLEAR {
         tokio::time::sleep_until(base + Duration::from_secs(tick)).await;
         if tick + 1 == clear {
-            last_error_kind = session.status().last_error.as_ref().map(|e| e.kind().as_str());
+            last_error_kind = session
+                .status()
+                .last_error
+                .as_ref()
+                .map(|e| e.kind().as_str());
         }
         for _ in 0..READERS_PER_TICK {
             let (s, time, reads) = (session.clone(), time.clone(), reads.clone());

@@ -336,7 +336,7 @@ async fn check(req: &Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
                 StatusCode::INTERNAL_SERVER_ERROR
             };
             tracing::warn!(error = %err, "no credentials to serve");
-            error(status, err.kind(), &err.to_string())
+            error(status, err.kind().as_str(), &err.to_string())
         }
     }
 }

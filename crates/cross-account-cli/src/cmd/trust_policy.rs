@@ -218,7 +218,7 @@ fn shown(path: &Path) -> String {
 /// A core validation error, with the builder field turned into the flag the user typed.
 fn invalid(err: Error) -> CliError {
     match err {
-        Error::InvalidParameter { field, reason } => {
+        Error::InvalidParameter { field, reason, .. } => {
             CliError::usage(format!("invalid {}: {reason}", flag_for(field)))
         }
         other => CliError::from(other),

@@ -12,7 +12,8 @@ const SERIAL_FIELD: &str = "mfa";
 pub type MfaTokenError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What [`ProvideMfaToken::mfa_token`] returns.
-pub type MfaTokenFuture<'a> = Pin<Box<dyn Future<Output = Result<String, MfaTokenError>> + Send + 'a>>;
+pub type MfaTokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<String, MfaTokenError>> + Send + 'a>>;
 
 /// Where the current MFA code comes from. Asynchronous, so a prompt or a call to another
 /// service never holds a runtime thread.
@@ -51,7 +52,9 @@ where
                 Ok(handle) => handle
                     .spawn_blocking(move || f())
                     .await
-                    .unwrap_or_else(|join| Err(format!("the MFA token callback panicked: {join}").into())),
+                    .unwrap_or_else(|join| {
+                        Err(format!("the MFA token callback panicked: {join}").into())
+                    }),
                 // Outside a runtime there is no thread to keep free.
                 Err(_) => f(),
             }
@@ -158,8 +161,11 @@ impl MfaDevice {
     pub async fn token(&self) -> Result<MfaToken, Error> {
         let code = self.token_source.mfa_token().await.map_err(|why| {
             let source: ErrorSource = Arc::from(why);
-            Error::invalid("mfa_token", format!("the MFA token provider failed: {source}"))
-                .with_source(source)
+            Error::invalid(
+                "mfa_token",
+                format!("the MFA token provider failed: {source}"),
+            )
+            .with_source(source)
         })?;
         MfaToken::new(code)
     }
@@ -171,7 +177,10 @@ pub(crate) fn validate_serial(serial: &str) -> Result<(), Error> {
     check_chars(
         SERIAL_FIELD,
         serial,
-        |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-'),
+        |c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '+' | '=' | '/' | ':' | ',' | '.' | '@' | '-')
+        },
         "ASCII letters, digits and _+=/:,.@-",
         true,
     )
@@ -272,7 +281,9 @@ mod tests {
         let err = failing.token().await.unwrap_err();
         assert!(err.to_string().contains("no tty"));
         assert_eq!(
-            std::error::Error::source(&err).map(|s| s.to_string()).as_deref(),
+            std::error::Error::source(&err)
+                .map(|s| s.to_string())
+                .as_deref(),
             Some("no tty"),
             "the callback's error is the source"
         );

@@ -357,13 +357,16 @@ pub fn session_builder(
     double: &StsDouble,
     time: &PausedTime,
 ) -> cross_account::CrossAccountSessionBuilder {
-    cross_account::CrossAccountSession::builder()
+    let builder = cross_account::CrossAccountSession::builder()
         .role_arn(ROLE_ARN)
         .external_id("ExternalId123")
         .session_name("test-session")
         .sdk_config(&double.sdk_config())
         .time_source(time.clone())
-        .sleep_impl(TokioSleep::new())
-        // The paused clock belongs to the test's runtime, so the STS calls must run there too.
-        .runtime_handle(tokio::runtime::Handle::current())
+        .sleep_impl(TokioSleep::new());
+    // A paused clock belongs to the test's runtime, so the STS calls must run there too.
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => builder.runtime_handle(handle),
+        Err(_) => builder,
+    }
 }
