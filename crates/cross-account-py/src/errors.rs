@@ -77,7 +77,7 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         kw.set_item("hint", hint)?;
     }
     if let Error::RegionDisabled { region, .. } = err {
-        kw.set_item("region", region)?;
+        kw.set_item("region", &**region)?;
     }
     let exc = cls.call((message,), Some(&kw))?;
     Ok(PyErr::from_value(exc))

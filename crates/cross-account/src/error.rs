@@ -58,11 +58,11 @@ pub enum Error {
         /// The message STS returned.
         message: String,
         /// The STS error code, when the answer had one.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id, for AWS support.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// What to check.
-        hint: String,
+        hint: Box<str>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -73,13 +73,13 @@ pub enum Error {
         /// The role that was asked for.
         role_arn: String,
         /// The region whose STS endpoint was called.
-        region: String,
+        region: Box<str>,
         /// The message STS returned.
         message: String,
         /// The STS error code.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -92,9 +92,9 @@ pub enum Error {
         /// The message STS returned.
         message: String,
         /// The STS error code.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -107,9 +107,9 @@ pub enum Error {
         /// The message STS returned.
         message: String,
         /// The STS error code.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -123,9 +123,9 @@ pub enum Error {
         /// What STS or the source credentials provider reported.
         message: String,
         /// The STS error code, when STS refused the source credentials.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id, when STS refused the source credentials.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK or source-provider error.
         source: Option<ErrorSource>,
     },
@@ -151,9 +151,9 @@ pub enum Error {
         /// The message STS returned.
         message: String,
         /// The STS error code.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -166,9 +166,9 @@ pub enum Error {
         /// What happened (HTTP status, timeout, connection error).
         message: String,
         /// The STS error code, when the answer had one.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id, when the answer had one.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -201,9 +201,9 @@ pub enum Error {
         /// What was reported.
         message: String,
         /// The STS error code, when the answer had one.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The STS request id, when the answer had one.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// The SDK error.
         source: Option<ErrorSource>,
     },
@@ -283,7 +283,7 @@ impl fmt::Display for ErrorKind {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rid = |id: &Option<String>| match id {
+        let rid = |id: &Option<Box<str>>| match id {
             Some(id) => format!(" (request id {id})"),
             None => String::new(),
         };
@@ -609,6 +609,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_enough_to_return_by_value() {
+        assert!(
+            std::mem::size_of::<Error>() < 128,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
 
     #[test]
     fn messages_never_double_their_periods() {

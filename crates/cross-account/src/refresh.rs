@@ -712,10 +712,14 @@ async fn run_background(weak: Weak<Refresher>, signals: Arc<TaskSignals>, sleep:
                 .duration_since(now)
                 .unwrap_or_default()
         };
-        tracing::trace!(sleep_ms = delay.as_millis() as u64, "refresh task sleeping");
-        tokio::select! {
-            _ = sleep.sleep(delay) => {}
-            _ = signals.shutdown.notified() => break,
+        if !delay.is_zero() {
+            tracing::trace!(sleep_ms = delay.as_millis() as u64, "refresh task sleeping");
+            tokio::select! {
+                _ = sleep.sleep(delay) => {}
+                _ = signals.shutdown.notified() => break,
+            }
+        } else {
+            tokio::task::yield_now().await;
         }
         let Some(refresher) = weak.upgrade() else {
             break;

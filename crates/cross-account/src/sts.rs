@@ -500,12 +500,13 @@ fn classify_code(
     region: &str,
 ) -> Error {
     let role_arn = input.role_arn.to_string();
-    let code_opt = (!code.is_empty()).then(|| code.to_string());
+    let code_opt: Option<Box<str>> = (!code.is_empty()).then(|| code.into());
+    let request_id: Option<Box<str>> = request_id.map(Into::into);
     match code {
         "AccessDenied" | "AccessDeniedException" => access_denied(input, message, code_opt, request_id),
         "RegionDisabledException" => Error::RegionDisabled {
             role_arn,
-            region: region.to_string(),
+            region: region.into(),
             message,
             code: code_opt,
             request_id,
@@ -598,8 +599,8 @@ fn classify_code(
 fn access_denied(
     input: &AssumeRoleInput,
     message: String,
-    code: Option<String>,
-    request_id: Option<String>,
+    code: Option<Box<str>>,
+    request_id: Option<Box<str>>,
 ) -> Error {
     let external = match &input.external_id {
         Some(id) => format!(
@@ -617,7 +618,8 @@ fn access_denied(
         hint: format!(
             "Check that (1) the trust policy of {} allows your principal (your account's root or your exact user/role ARN) to call sts:AssumeRole; (2) {external}; (3) your own identity is allowed sts:AssumeRole on the role",
             input.role_arn
-        ),
+        )
+        .into(),
     }
 }
 
