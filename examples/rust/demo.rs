@@ -34,8 +34,8 @@ fn load_scenario() -> Result<Scenario, String> {
 }
 
 async fn s3_for(session: &CrossAccountSession) -> aws_sdk_s3::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(session.clone())
+    let config = session
+        .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
         .await;
     aws_sdk_s3::Client::from_conf(

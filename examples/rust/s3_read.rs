@@ -20,9 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .external_id(var("EXTERNAL_ID")?)
         .build()?;
 
-    // The session is the S3 client's credentials provider: it refreshes in the background.
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(session.clone())
+    // The session is the S3 client's credentials provider and only cache: it refreshes in the
+    // background, and invalidate() reaches the client.
+    let config = session
+        .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
         .await;
     let s3 = aws_sdk_s3::Client::from_conf(

@@ -325,49 +325,17 @@ fn ensure_private_dir(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Hex SHA-256 of the parameters that select the credentials, each written as
-/// `name=length:value` so no two different parameter sets serialize alike. Secrets (the MFA
-/// code, secret keys, session tokens) are never part of it.
+/// Hex SHA-256 of what selects the credentials: the core's options (every AssumeRole parameter
+/// and source setting, so a new one is in the key without a line here), the output format and
+/// the environment that changes the source. Secrets (the MFA code, keys, tokens) are never
+/// part of it.
 pub fn key(resolved: &Resolved, env: impl Fn(&str) -> Option<String>) -> String {
-    let a = &resolved.args;
     let mut text = String::new();
     let mut put = |name: &str, value: &str| {
         text.push_str(&format!("{name}={}:{value}\n", value.len()));
     };
     put("format", FORMAT);
-    put("role_arn", &a.role_arn);
-    put("external_id", resolved.external_id.as_deref().unwrap_or(""));
-    put("session_name", a.session_name.as_deref().unwrap_or(""));
-    put(
-        "duration",
-        &a.duration
-            .map(|d| d.as_secs().to_string())
-            .unwrap_or_default(),
-    );
-    put("policy", resolved.policy.as_deref().unwrap_or(""));
-    for arn in &a.policy_arn {
-        put("policy_arn", arn);
-    }
-    for (k, v) in &a.tag {
-        put("tag_key", k);
-        put("tag_value", v);
-    }
-    for k in &a.transitive_tag_key {
-        put("transitive_tag_key", k);
-    }
-    put(
-        "source_identity",
-        a.source_identity.as_deref().unwrap_or(""),
-    );
-    put("mfa_serial", a.mfa_serial.as_deref().unwrap_or(""));
-    put("chain_role_arn", a.chain_role_arn.as_deref().unwrap_or(""));
-    put(
-        "chain_external_id",
-        a.chain_external_id.as_deref().unwrap_or(""),
-    );
-    put("region", a.region.as_deref().unwrap_or(""));
-    put("endpoint_url", a.endpoint_url.as_deref().unwrap_or(""));
-    put("profile", a.profile.as_deref().unwrap_or(""));
+    put("options", &crate::session::options(resolved).to_json());
     for name in KEY_ENV {
         put(name, env(name).as_deref().unwrap_or(""));
     }

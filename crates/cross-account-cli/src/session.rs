@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use cross_account::{CrossAccountSession, CrossAccountSessionBuilder};
+use cross_account::{CrossAccountSession, SessionOptions};
 
 use crate::cli::SessionArgs;
 use crate::failure::{CliError, Hop};
@@ -101,87 +101,105 @@ pub fn build(resolved: &Resolved, auto_refresh: bool) -> Result<CrossAccountSess
     Ok(chained.unwrap_or(first))
 }
 
+/// The flags as the core's options: the one place where each flag meets its option. Built as
+/// one struct literal, so a new option does not compile until it has a flag here.
+pub fn options(resolved: &Resolved) -> SessionOptions {
+    let SessionArgs {
+        role_arn,
+        external_id: _,      // resolved below, with the file and environment fallbacks
+        external_id_file: _, // idem
+        session_name,
+        duration,
+        policy_file: _, // resolved into `resolved.policy`
+        policy_arn,
+        tag,
+        transitive_tag_key,
+        source_identity,
+        mfa_serial,
+        mfa_token: _, // a secret: asked for by the token provider, never part of the options
+        chain_role_arn,
+        chain_external_id,
+        region,
+        endpoint_url,
+        profile,
+    } = &resolved.args;
+    // The first hop: who the caller is (tags, source identity, MFA, profile).
+    let first = SessionOptions {
+        role_arn: role_arn.clone(),
+        external_id: resolved.external_id.clone(),
+        session_name: session_name.clone(),
+        duration: None,
+        policy: None,
+        policy_arns: Vec::new(),
+        tags: tag.clone(),
+        transitive_tag_keys: transitive_tag_key.clone(),
+        source_identity: source_identity.clone(),
+        mfa_serial: mfa_serial.clone(),
+        region: region.clone(),
+        endpoint_url: endpoint_url.clone(),
+        profile: profile.clone(),
+        source_role: None,
+    };
+    // What shapes the credentials handed out (name, lifetime, session policy) goes on the last.
+    let last = |o: SessionOptions| SessionOptions {
+        session_name: session_name.clone(),
+        duration: *duration,
+        policy: resolved.policy.clone(),
+        policy_arns: policy_arn.clone(),
+        ..o
+    };
+    match chain_role_arn {
+        None => last(first),
+        Some(chain_arn) => last(SessionOptions {
+            role_arn: chain_arn.clone(),
+            external_id: chain_external_id.clone(),
+            region: region.clone(),
+            endpoint_url: endpoint_url.clone(),
+            source_role: Some(Box::new(first)),
+            ..SessionOptions::default()
+        }),
+    }
+}
+
 /// Both hops, for `doctor`, which checks them one by one.
 pub fn build_hops(
     resolved: &Resolved,
     auto_refresh: bool,
 ) -> Result<(CrossAccountSession, Option<CrossAccountSession>), CliError> {
-    let a = &resolved.args;
-    let chaining = a.chain_role_arn.is_some();
-    let mut first = CrossAccountSession::builder()
-        .role_arn(a.role_arn.clone())
-        .auto_refresh(auto_refresh)
-        .tags(a.tag.clone())
-        .transitive_tag_keys(a.transitive_tag_key.clone());
-    if let Some(id) = &resolved.external_id {
-        first = first.external_id(id.clone());
-    }
-    if let Some(identity) = &a.source_identity {
-        first = first.source_identity(identity.clone());
-    }
-    if let Some(serial) = &a.mfa_serial {
-        first = first.mfa(
-            serial.clone(),
-            mfa_source(serial.clone(), a.mfa_token.clone()),
-        );
-    }
-    if let Some(profile) = &a.profile {
-        first = first.profile(profile.clone());
-    }
-    first = endpoint(first, a);
-    if !chaining {
-        first = final_hop(first, resolved);
-    } else if let Some(name) = &a.session_name {
-        first = first.session_name(name.clone());
-    }
-    let first = first.build().map_err(|err| CliError::Core {
-        err,
-        hop: Hop::First,
-    })?;
-    let Some(chain_arn) = &a.chain_role_arn else {
-        return Ok((first, None));
+    let options = options(resolved);
+    let builder = |o: SessionOptions| {
+        let mut b = CrossAccountSession::builder()
+            .options(o)
+            .auto_refresh(auto_refresh);
+        if let Some(serial) = &resolved.args.mfa_serial {
+            b = b.mfa_token_callback(mfa_source(serial.clone(), resolved.args.mfa_token.clone()));
+        }
+        b
     };
-    let mut second = CrossAccountSession::builder()
-        .role_arn(chain_arn.clone())
-        .auto_refresh(auto_refresh)
-        .source_session(first.clone());
-    if let Some(id) = &a.chain_external_id {
-        second = second.external_id(id.clone());
-    }
-    second = final_hop(endpoint(second, a), resolved);
-    let second = second.build().map_err(|err| CliError::Core {
+    let Some(first_options) = options.source_role.clone() else {
+        let only = builder(options).build().map_err(|err| CliError::Core {
+            err,
+            hop: Hop::First,
+        })?;
+        return Ok((only, None));
+    };
+    let first = builder(*first_options)
+        .build()
+        .map_err(|err| CliError::Core {
+            err,
+            hop: Hop::First,
+        })?;
+    let second = builder(SessionOptions {
+        source_role: None,
+        ..options
+    })
+    .source_session(first.clone())
+    .build()
+    .map_err(|err| CliError::Core {
         err,
         hop: Hop::Chained,
     })?;
     Ok((first, Some(second)))
-}
-
-fn endpoint(mut b: CrossAccountSessionBuilder, a: &SessionArgs) -> CrossAccountSessionBuilder {
-    if let Some(region) = &a.region {
-        b = b.region(region.clone());
-    }
-    if let Some(url) = &a.endpoint_url {
-        b = b.endpoint_url(url.clone());
-    }
-    b
-}
-
-/// What shapes the credentials handed out: name, lifetime, session policy.
-fn final_hop(mut b: CrossAccountSessionBuilder, resolved: &Resolved) -> CrossAccountSessionBuilder {
-    let a = &resolved.args;
-    if let Some(name) = &a.session_name {
-        b = b.session_name(name.clone());
-    }
-    if let Some(d) = a.duration {
-        b = b.duration(d);
-    }
-    if let Some(policy) = &resolved.policy {
-        b = b.policy(policy.clone());
-    }
-    if !a.policy_arn.is_empty() {
-        b = b.policy_arns(a.policy_arn.clone());
-    }
-    b
 }
 
 /// The MFA code: the one given on the command line (usable once, as codes are), then the

@@ -23,8 +23,9 @@
 //!     .external_id("ExternalId123")
 //!     .build()?;
 //!
-//! let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-//!     .credentials_provider(session.clone())
+//! // The session is the clients' only credentials cache (see `configure_loader`).
+//! let config = session
+//!     .configure_loader(aws_config::defaults(aws_config::BehaviorVersion::latest()))
 //!     .load()
 //!     .await;
 //! // let s3 = aws_sdk_s3::Client::new(&config);

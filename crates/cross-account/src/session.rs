@@ -41,8 +41,8 @@ use crate::sts::{AssumeRoleInput, CallerIdentity, StsAssumer, StsSource};
 ///     .build()?;
 ///
 /// // Any AWS SDK client, with credentials that refresh in the background:
-/// let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-///     .credentials_provider(session.clone())
+/// let config = session
+///     .configure_loader(aws_config::defaults(aws_config::BehaviorVersion::latest()))
 ///     .load()
 ///     .await;
 /// # let _ = config;
@@ -482,6 +482,16 @@ impl CrossAccountSessionBuilder {
         token: impl Fn() -> Result<String, String> + Send + Sync + 'static,
     ) -> Self {
         self.options.mfa_serial = Some(serial.into());
+        self.mfa_token = Some(blocking_token(move || token().map_err(MfaTokenError::from)));
+        self
+    }
+
+    /// Where MFA codes come from, as a synchronous callback (run on tokio's blocking pool), for
+    /// every hop that names an MFA device.
+    pub fn mfa_token_callback(
+        mut self,
+        token: impl Fn() -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
         self.mfa_token = Some(blocking_token(move || token().map_err(MfaTokenError::from)));
         self
     }

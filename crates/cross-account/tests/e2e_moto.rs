@@ -7,15 +7,116 @@ use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
 use support::scenario;
 
+/// Which access key signed each request the S3 client sent.
+#[derive(Debug, Clone, Default)]
+struct Signers(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for Signers {
+    fn name(&self) -> &'static str {
+        "Signers"
+    }
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let key = context
+            .request()
+            .headers()
+            .get("authorization")
+            .and_then(|a| a.split("Credential=").nth(1))
+            .and_then(|c| c.split('/').next())
+            .unwrap_or_default()
+            .to_string();
+        self.0.lock().unwrap().push(key);
+        Ok(())
+    }
+}
+
 async fn s3_client(session: &CrossAccountSession) -> aws_sdk_s3::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .credentials_provider(session.clone())
+    s3_client_signed(session, &Signers::default()).await
+}
+
+/// The README's setup: the session is the client's only credentials cache.
+async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> aws_sdk_s3::Client {
+    let config = session
+        .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
         .await;
     let s3 = aws_sdk_s3::config::Builder::from(&config)
         .force_path_style(true)
+        .interceptor(signers.clone())
         .build();
     aws_sdk_s3::Client::from_conf(s3)
+}
+
+#[tokio::test]
+async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
+    let Some(sc) = scenario() else { return };
+    let session = CrossAccountSession::builder()
+        .role_arn(&sc.role_arn)
+        .external_id(&sc.external_id)
+        .session_name("e2e-invalidate")
+        .build()
+        .unwrap();
+    let signers = Signers::default();
+    let s3 = s3_client_signed(&session, &signers).await;
+    let get = || s3.get_object().bucket(&sc.bucket).key(&sc.key).send();
+    get().await.unwrap();
+    let held = session.credentials().await.unwrap();
+    session.invalidate();
+    get().await.unwrap();
+    let seen = signers.0.lock().unwrap().clone();
+    assert_eq!(seen[0], held.access_key_id());
+    assert_ne!(
+        seen[1], seen[0],
+        "the request after invalidate() used new credentials"
+    );
+    assert_eq!(
+        seen[1],
+        session.credentials().await.unwrap().access_key_id(),
+        "the key the session now holds"
+    );
+}
+
+/// A current_thread runtime that read first and then sits idle: the pooled STS connection must
+/// not be stranded on it (the SDK's own retries are off and attempts time out in 2 s, so a
+/// stranded connection fails the second fetch instead of slowing it).
+#[test]
+fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
+    let Some(sc) = scenario() else { return };
+    let idle = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = idle.block_on(
+        aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(std::time::Duration::from_secs(2))
+                    .build(),
+            )
+            .load(),
+    );
+    let session = CrossAccountSession::builder()
+        .role_arn(&sc.role_arn)
+        .external_id(&sc.external_id)
+        .sdk_config(&config)
+        .build()
+        .unwrap();
+    idle.block_on(session.credentials()).unwrap();
+    let busy = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    session.invalidate();
+    busy.block_on(session.credentials())
+        .expect("the second fetch does not depend on the idle runtime");
+    assert_eq!(session.status().sts_calls, 2);
+    drop(idle);
 }
 
 #[tokio::test]
