@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 
 mod arn;
+mod clock;
 mod credentials;
 mod driver;
 mod error;

@@ -158,6 +158,8 @@ pub(crate) struct RefreshConfig {
     pub sleep: SharedAsyncSleep,
     /// Where fetches and the background refresh run: the given runtime, else the driver.
     pub runtime: Option<tokio::runtime::Handle>,
+    /// The clock of the lock-free read path (`time`, or the coarse system clock).
+    pub read_clock: crate::clock::ReadClock,
 }
 
 struct Held {
@@ -302,7 +304,7 @@ impl Refresher {
     /// The lock-free part of a read: held credentials that may be handed out now. Also keeps
     /// the background task alive, and starts an on-demand refresh (detached) inside the window.
     fn fresh_or_prefetch(self: &Arc<Self>) -> Option<TemporaryCredentials> {
-        let now = self.config.time.now();
+        let now = self.config.read_clock.now_for_reads();
         let state = self.state.load();
         let held = state.held.as_ref().filter(|_| !state.invalidated)?;
         if now >= held.usable_until {
@@ -808,6 +810,7 @@ mod tests {
             time: time.clone(),
             sleep: SharedAsyncSleep::new(TokioSleep::new()),
             runtime: Some(tokio::runtime::Handle::current()),
+            read_clock: crate::clock::ReadClock::Injected(time.clone()),
         };
         (
             Arc::new(Refresher::new(Box::new(fetch), config)),

@@ -10,6 +10,7 @@ use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep, TokioSleep};
 use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
 use crate::arn::RoleArn;
+use crate::clock::ReadClock;
 use crate::credentials::TemporaryCredentials;
 use crate::error::Error;
 use crate::options::SessionOptions;
@@ -827,7 +828,12 @@ fn build_session(
         sleep_impl: tuning.sleep_impl.clone(),
     };
     let sts = Arc::new(StsAssumer::new(input, source));
+    let read_clock = match &tuning.time_source {
+        Some(injected) => ReadClock::Injected(injected.clone()),
+        None => ReadClock::System,
+    };
     let config = RefreshConfig {
+        read_clock,
         auto_refresh: tuning.auto_refresh,
         window: tuning.refresh_window,
         margin,
