@@ -10,7 +10,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use aws_smithy_async::time::SharedTimeSource;
 
 /// More than a coarse clock's lag (one scheduler tick, at most 10 ms at HZ=100).
 const COARSE_SLACK: Duration = Duration::from_millis(20);
