@@ -8,17 +8,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 
-fn role_args() -> Vec<&'static str> {
-    vec!["--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID]
-}
-
-fn with<'a>(sub: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![sub];
-    v.extend(role_args());
-    v.extend_from_slice(extra);
-    v
-}
-
 // --- help and usage -------------------------------------------------------------------
 
 #[test]

@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -21,17 +18,6 @@ const LONG_EXTERNAL_ID: &str = "7M3Q9XKZ2R8TB4WN6PDC";
 /// The source credentials' session token: a secret the caller hands in (SigV4 puts it in a
 /// header of every STS call).
 const SOURCE_TOKEN: &str = "SENTINEL-SOURCE-TOKEN-d4e5f6";
-
-fn role_args() -> Vec<&'static str> {
-    vec!["--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID]
-}
-
-fn with<'a>(sub: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![sub];
-    v.extend(role_args());
-    v.extend_from_slice(extra);
-    v
-}
 
 fn cli_with_source_token(sts: Option<&FakeSts>) -> Cli {
     let mut cli = Cli::new(sts);
@@ -171,76 +157,11 @@ fn no_failure_shows_a_secret_even_at_trace_level() {
 
 // --- serve ----------------------------------------------------------------------------------------
 
-struct Served {
-    child: Child,
-    port: u16,
-    token: String,
-}
-
-impl Served {
-    fn start(cli: &Cli) -> Served {
-        let mut child = cli.spawn(&with("serve", &["--port", "0"]));
-        let lines = read_lines(&mut child, 2);
-        let port = lines[0]
-            .trim_start_matches("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:")
-            .trim_end_matches("/creds")
-            .parse()
-            .unwrap_or_else(|_| panic!("no URI line: {lines:?}"));
-        let token = lines[1]
-            .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
-            .expect("token line")
-            .to_string();
-        Served { child, port, token }
-    }
-
-    /// Status, head and body of the answer to `request` sent on a fresh connection.
-    fn raw(&self, request: &[u8]) -> (u16, String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        // The server may answer and close before reading everything of an oversized request.
-        let _ = s.write_all(request);
-        let mut resp = Vec::new();
-        let _ = s.read_to_end(&mut resp);
-        let text = String::from_utf8_lossy(&resp).into_owned();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        (status, head.to_ascii_lowercase(), body.to_string())
-    }
-
-    fn get(&self, auth: &str) -> (u16, String, String) {
-        self.raw(
-            format!(
-                "GET /creds HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n",
-                self.port
-            )
-            .as_bytes(),
-        )
-    }
-
-    fn stop(mut self) -> String {
-        kill(self.child.id(), "TERM");
-        let status = wait_with_timeout(&mut self.child, Duration::from_secs(10));
-        assert_eq!(status.code(), Some(0));
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        stderr
-    }
-}
-
 #[test]
 fn serve_refuses_cr_lf_in_the_token_and_oversized_or_malformed_requests() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
-    let served = Served::start(&cli);
+    let served = Served::start(&cli, &[]);
     let (port, token) = (served.port, served.token.clone());
     assert_eq!(served.get(&token).0, 200);
     let head = |extra: &str| {
@@ -376,7 +297,7 @@ fn serve_error_responses_hold_no_secret_and_it_recovers() {
         delay: Duration::ZERO,
     });
     let cli = cli_with_source_token(Some(&sts));
-    let served = Served::start(&cli);
+    let served = Served::start(&cli, &[]);
     let token = served.token.clone();
     let (status, _, body) = served.get(&token);
     assert_eq!(status, 200, "{body}");
