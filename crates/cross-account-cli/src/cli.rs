@@ -59,8 +59,9 @@ pub enum Command {
         "  credential_process = cross-account credential-process --role-arn ARN --external-id ID\n\n",
         "Prints only the JSON the AWS CLI and SDKs expect on stdout. The credentials are cached in\n",
         "$XDG_CACHE_HOME/cross-account (else ~/.cache/cross-account), a 0700 directory of 0600 files\n",
-        "named by a SHA-256 of the parameters, and reused until 5 minutes (at most a third of the\n",
-        "lifetime) before they expire. An advisory lock makes parallel invocations share one STS call."
+        "named by a SHA-256 of the parameters, and reused until --window (15 minutes; at most a third\n",
+        "of the lifetime) before they expire. An advisory lock makes parallel invocations share one\n",
+        "STS call. A cache directory that others could change is not used (with a warning)."
     ))]
     CredentialProcess(CredentialProcessArgs),
 
@@ -189,14 +190,27 @@ pub struct SessionArgs {
     #[arg(long, value_name = "SERIAL", help_heading = "MFA")]
     pub mfa_serial: Option<String>,
 
-    /// The current 6-digit MFA code; without it the code is asked for on the terminal (/dev/tty).
+    /// The current 6-digit MFA code. Visible to every local user in /proc/PID/cmdline: prefer
+    /// --mfa-token-file or CROSS_ACCOUNT_MFA_TOKEN. Without any, the code is asked for on the
+    /// terminal (/dev/tty).
     #[arg(
         long,
         value_name = "CODE",
         requires = "mfa_serial",
+        conflicts_with = "mfa_token_file",
         help_heading = "MFA"
     )]
     pub mfa_token: Option<String>,
+
+    /// A file holding the current MFA code; `-` reads it from stdin. Also read from the
+    /// environment variable CROSS_ACCOUNT_MFA_TOKEN when neither flag is given.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "mfa_serial",
+        help_heading = "MFA"
+    )]
+    pub mfa_token_file: Option<PathBuf>,
 
     /// A second hop: assume this role with the first role's credentials (role chaining, at most 1 h).
     /// --duration and the session policy apply to this hop; tags, --source-identity and MFA to the first.
@@ -279,6 +293,11 @@ pub struct CredentialProcessArgs {
     /// Skip the on-disk cache (every run calls STS).
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Fetch anew when less than this is left of the cached credentials (at most a third of
+    /// their lifetime): 900s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m")]
+    pub window: Duration,
 }
 
 #[derive(Debug, Args)]

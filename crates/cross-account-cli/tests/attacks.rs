@@ -554,9 +554,9 @@ fn the_reuse_window_defaults_to_15_minutes_and_is_set_by_window() {
     cli.run(&with("credential-process", &["--window", "2h"]))
         .expect(0);
     assert_eq!(sts.assume_calls().len(), 3);
-    cli.run(&with("credential-process", &["--window", "soon"]))
-        .expect(2)
-        .stderr_has("--window");
+    let bad = cli.run(&with("credential-process", &["--window", "soon"]));
+    assert_eq!(bad.code, 2, "{bad:#?}");
+    bad.stderr_has("--window");
 }
 
 // --- MFA code sources -------------------------------------------------------------------------
