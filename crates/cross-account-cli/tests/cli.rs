@@ -223,13 +223,16 @@ fn bad_mfa_code_is_never_echoed() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
     let code = "SENTINEL9";
+    let dir = TempDir::new("bad-mfa");
+    let file = dir.path().join("code");
+    std::fs::write(&file, code).unwrap();
     let run = cli.run(&with(
         "assume",
         &[
             "--mfa-serial",
             "arn:aws:iam::999988887777:mfa/partner",
-            "--mfa-token",
-            code,
+            "--mfa-token-file",
+            &file.display().to_string(),
         ],
     ));
     run.expect(2)
@@ -512,19 +515,22 @@ fn credential_process_caches_in_a_private_directory() {
 }
 
 #[test]
-fn credential_process_refuses_a_shared_cache_directory() {
+fn credential_process_runs_without_a_shared_cache_directory() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
     std::fs::create_dir_all(cli.cache_dir()).unwrap();
     std::fs::set_permissions(cli.cache_dir(), std::fs::Permissions::from_mode(0o750)).unwrap();
-    cli.run(&with("credential-process", &[]))
-        .expect(1)
+    let run = cli.run(&with("credential-process", &[]));
+    run.expect(0)
         .stderr_has("accessible by group or others")
-        .stderr_has("chmod 700");
-    assert!(sts.calls().is_empty());
-    // --no-cache still works.
-    cli.run(&with("credential-process", &["--no-cache"]))
-        .expect(0);
+        .stderr_has("chmod 700")
+        .stderr_has("running without the cache");
+    assert_eq!(run.json()["AccessKeyId"], key_id(1));
+    // Nothing was written into it.
+    assert_eq!(std::fs::read_dir(cli.cache_dir()).unwrap().count(), 0);
+    // --no-cache says nothing about it.
+    let quiet = cli.run(&with("credential-process", &["--no-cache"]));
+    assert!(quiet.expect(0).stderr.is_empty(), "{quiet:#?}");
 }
 
 #[test]
