@@ -396,7 +396,11 @@ fn a_cache_directory_others_can_enter_is_not_used() {
     std::fs::set_permissions(cli.cache_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
     cli.run(&with("credential-process", &[])).expect(0);
     cli.run(&with("credential-process", &[])).expect(0);
-    assert_eq!(sts.assume_calls().len(), 6, "the private directory is used again");
+    assert_eq!(
+        sts.assume_calls().len(),
+        6,
+        "the private directory is used again"
+    );
 }
 
 #[test]
