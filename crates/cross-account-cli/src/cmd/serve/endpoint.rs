@@ -145,7 +145,7 @@ async fn respond(req: &Request<Incoming>, state: &State) -> Response<Full<Bytes>
 }
 
 async fn check(req: &Request<Incoming>, state: &State) -> Response<Full<Bytes>> {
-    if let Err(refusal) = check_host(req) {
+    if let Some(refusal) = host_refusal(req) {
         return refusal;
     }
     if !req.body().is_end_stream() {
@@ -211,37 +211,33 @@ async fn check(req: &Request<Incoming>, state: &State) -> Response<Full<Bytes>> 
     }
 }
 
-/// Exactly one Host header, and the effective host loopback: the target's authority when the
-/// target is in absolute form (RFC 9112 3.2.2), else the Host header.
-fn check_host(req: &Request<Incoming>) -> Result<(), Response<Full<Bytes>>> {
+/// The answer to a request whose host is not acceptable, `None` if it is: exactly one Host
+/// header, and the effective host loopback, which is the target's authority when the target is
+/// in absolute form (RFC 9112 3.2.2), else the Host header.
+fn host_refusal(req: &Request<Incoming>) -> Option<Response<Full<Bytes>>> {
     let mut hosts = req.headers().get_all(header::HOST).iter();
-    let host = match (hosts.next(), hosts.next()) {
-        (Some(host), None) => host,
-        _ => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "a request needs exactly one Host header",
-            ))
-        }
+    let (Some(host), None) = (hosts.next(), hosts.next()) else {
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "a request needs exactly one Host header",
+        ));
     };
     let effective = match req.uri().authority() {
-        Some(authority) => {
-            if req.uri().scheme_str() != Some("http") {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    "BadRequest",
-                    "an absolute-form target must be http://",
-                ));
-            }
-            Some(authority.as_str())
+        Some(_) if req.uri().scheme_str() != Some("http") => {
+            return Some(error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "an absolute-form target must be http://",
+            ))
         }
+        Some(authority) => Some(authority.as_str()),
         None => host.to_str().ok(),
     };
     if effective.is_some_and(is_loopback_host) {
-        Ok(())
+        None
     } else {
-        Err(error(
+        Some(error(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "the Host header (or the authority of an absolute-form target) must be 127.0.0.1, localhost or [::1]",
