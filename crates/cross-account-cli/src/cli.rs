@@ -94,13 +94,17 @@ pub enum Command {
         "      --external-id ExternalId123 -- python3 long_job.py\n",
         "  cross-account serve --role-arn ... --port 9911 --token-file /run/user/1000/aws-token\n\n",
         "With `-- CMD`, the child gets AWS_CONTAINER_CREDENTIALS_FULL_URI and\n",
-        "AWS_CONTAINER_AUTHORIZATION_TOKEN (and not the source AWS_ACCESS_KEY_ID/AWS_PROFILE), so any\n",
-        "AWS SDK in it reads credentials that refresh in the background; serve exits with its code.\n",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN (and not the source AWS_ACCESS_KEY_ID/AWS_PROFILE; its\n",
+        "AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are /dev/null, the region is in AWS_REGION),\n",
+        "so any AWS SDK in it reads credentials that refresh in the background; serve exits with its\n",
+        "code. If serve dies, the child gets SIGTERM (Linux), and the port stays taken while any of\n",
+        "its descendants lives.\n",
         "Without CMD, serve prints AWS_CONTAINER_CREDENTIALS_FULL_URI=... on stdout, and the token\n",
         "either into the 0600 --token-file (printing AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=...) or once\n",
         "on stdout as AWS_CONTAINER_AUTHORIZATION_TOKEN=...; it runs until SIGINT, SIGTERM or SIGHUP.\n",
-        "Requests need the token in the Authorization header (else 401) and a loopback Host header\n",
-        "(else 403, against DNS rebinding)."
+        "Requests need the token in the Authorization header (else 401) and one loopback Host header\n",
+        "(else 400 or 403, against DNS rebinding). It listens on 127.0.0.1 and [::1], holds at most\n",
+        "128 connections and closes those that send no request head within 2 s."
     ))]
     Serve(ServeArgs),
 

@@ -878,19 +878,14 @@ fn serve_checks_token_host_and_size() {
 fn serve_prints_the_token_once_without_a_token_file() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
-    let mut child = cli.spawn(&with("serve", &[]));
-    let lines = read_lines(&mut child, 2);
-    let token = lines[1]
-        .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
-        .expect("token line");
-    assert_eq!(token.len(), 64);
-    let port: u16 = lines[0]
-        .trim_start_matches("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:")
-        .trim_end_matches("/creds")
-        .parse()
-        .unwrap();
-    assert_eq!(get(port, "localhost", Some(token), "").0, 200);
-    kill(child.id(), "INT");
+    let served = Served::start(&cli, &[]);
+    assert_eq!(served.token.len(), 64);
+    assert_eq!(
+        get(served.port, "localhost", Some(&served.token), "").0,
+        200
+    );
+    kill(served.child.id(), "INT");
+    let mut child = served.child;
     assert_eq!(
         wait_with_timeout(&mut child, Duration::from_secs(10)).code(),
         Some(0)

@@ -278,3 +278,102 @@ impl AsFd for Dir {
         self.fd.as_fd()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(tag: &str) -> Scratch {
+            let p = std::env::temp_dir().join(format!("ca-dir-unit-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            std::fs::create_dir(&p).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o700)).unwrap();
+            Scratch(p)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn euid() -> u32 {
+        crate::sys::euid()
+    }
+
+    #[test]
+    fn symlinks_in_trusted_directories_are_followed_absolute_or_relative() {
+        let s = Scratch::new("follow");
+        let real = s.0.join("real");
+        std::fs::create_dir(&real).unwrap();
+        symlink(&real, s.0.join("absolute")).unwrap();
+        symlink("real", s.0.join("relative")).unwrap();
+        symlink("absolute", s.0.join("chained")).unwrap();
+        for link in ["absolute", "relative", "chained"] {
+            let dir = open_private(&s.0.join(link), "cross-account", euid()).unwrap();
+            let st = rustix::fs::fstat(&dir.fd).unwrap();
+            let want = std::fs::metadata(real.join("cross-account")).unwrap();
+            assert_eq!(
+                st.st_ino,
+                std::os::unix::fs::MetadataExt::ino(&want),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn loops_parent_steps_a_symlinked_leaf_and_files_are_refused() {
+        let s = Scratch::new("refuse");
+        symlink("loop-b", s.0.join("loop-a")).unwrap();
+        symlink("loop-a", s.0.join("loop-b")).unwrap();
+        let err = open_private(&s.0.join("loop-a"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("too many symlinks"), "{err}");
+        let err = open_private(&s.0.join("x/../y"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("`..`"), "{err}");
+        std::fs::create_dir(s.0.join("target")).unwrap();
+        std::fs::create_dir(s.0.join("base")).unwrap();
+        symlink(s.0.join("target"), s.0.join("base/cross-account")).unwrap();
+        let err = open_private(&s.0.join("base"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("is a symlink or not a directory"), "{err}");
+        std::fs::write(s.0.join("file"), "").unwrap();
+        let err = open_private(&s.0.join("file"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("not a directory"), "{err}");
+        let err = open_private(Path::new("relative/path"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("not absolute"), "{err}");
+    }
+
+    #[test]
+    fn a_symlink_in_a_directory_others_can_write_is_not_followed() {
+        let s = Scratch::new("shared");
+        let shared = s.0.join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        std::fs::create_dir(s.0.join("elsewhere")).unwrap();
+        symlink(s.0.join("elsewhere"), shared.join("link")).unwrap();
+        let err = open_private(&shared.join("link"), "cross-account", euid())
+            .err()
+            .unwrap();
+        assert!(err.contains("writable by others"), "{err}");
+        assert!(!s.0.join("elsewhere/cross-account").exists());
+        // Group-writable without the sticky bit is refused alike; sticky is fine.
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(open_private(&shared.join("link"), "cross-account", euid()).is_err());
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(open_private(&shared.join("link"), "cross-account", euid()).is_ok());
+    }
+}
