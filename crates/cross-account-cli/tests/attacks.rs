@@ -276,6 +276,17 @@ fn duplicate_host_headers_and_foreign_absolute_targets_are_refused() {
             assert!(!body.contains(SENTINEL), "{what}: {body}");
         }
     }
+    // serve also holds the port on [::1], and answers there.
+    let mut v6 = TcpStream::connect(("::1", port)).expect("serve listens on [::1]");
+    v6.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        v6,
+        "GET /creds HTTP/1.1\r\nHost: [::1]:{port}\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    let _ = v6.read_to_string(&mut resp);
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     served.stop();
 }
 
