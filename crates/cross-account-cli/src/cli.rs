@@ -59,8 +59,9 @@ pub enum Command {
         "  credential_process = cross-account credential-process --role-arn ARN --external-id ID\n\n",
         "Prints only the JSON the AWS CLI and SDKs expect on stdout. The credentials are cached in\n",
         "$XDG_CACHE_HOME/cross-account (else ~/.cache/cross-account), a 0700 directory of 0600 files\n",
-        "named by a SHA-256 of the parameters, and reused until 5 minutes (at most a third of the\n",
-        "lifetime) before they expire. An advisory lock makes parallel invocations share one STS call."
+        "named by a SHA-256 of the parameters, and reused until --window (15 minutes; at most a third\n",
+        "of the lifetime) before they expire. An advisory lock makes parallel invocations share one\n",
+        "STS call. A cache directory that others could change is not used (with a warning)."
     ))]
     CredentialProcess(CredentialProcessArgs),
 
@@ -93,13 +94,17 @@ pub enum Command {
         "      --external-id ExternalId123 -- python3 long_job.py\n",
         "  cross-account serve --role-arn ... --port 9911 --token-file /run/user/1000/aws-token\n\n",
         "With `-- CMD`, the child gets AWS_CONTAINER_CREDENTIALS_FULL_URI and\n",
-        "AWS_CONTAINER_AUTHORIZATION_TOKEN (and not the source AWS_ACCESS_KEY_ID/AWS_PROFILE), so any\n",
-        "AWS SDK in it reads credentials that refresh in the background; serve exits with its code.\n",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN (and not the source AWS_ACCESS_KEY_ID/AWS_PROFILE; its\n",
+        "AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are /dev/null, the region is in AWS_REGION),\n",
+        "so any AWS SDK in it reads credentials that refresh in the background; serve exits with its\n",
+        "code. If serve dies, the child gets SIGTERM (Linux), and the port stays taken while any of\n",
+        "its descendants lives.\n",
         "Without CMD, serve prints AWS_CONTAINER_CREDENTIALS_FULL_URI=... on stdout, and the token\n",
         "either into the 0600 --token-file (printing AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=...) or once\n",
         "on stdout as AWS_CONTAINER_AUTHORIZATION_TOKEN=...; it runs until SIGINT, SIGTERM or SIGHUP.\n",
-        "Requests need the token in the Authorization header (else 401) and a loopback Host header\n",
-        "(else 403, against DNS rebinding)."
+        "Requests need the token in the Authorization header (else 401) and one loopback Host header\n",
+        "(else 400 or 403, against DNS rebinding). It listens on 127.0.0.1 and [::1], holds at most\n",
+        "128 connections and closes those that send no request head within 2 s."
     ))]
     Serve(ServeArgs),
 
@@ -189,14 +194,27 @@ pub struct SessionArgs {
     #[arg(long, value_name = "SERIAL", help_heading = "MFA")]
     pub mfa_serial: Option<String>,
 
-    /// The current 6-digit MFA code; without it the code is asked for on the terminal (/dev/tty).
+    /// The current 6-digit MFA code. Visible to every local user in /proc/PID/cmdline: prefer
+    /// --mfa-token-file or CROSS_ACCOUNT_MFA_TOKEN. Without any, the code is asked for on the
+    /// terminal (/dev/tty).
     #[arg(
         long,
         value_name = "CODE",
         requires = "mfa_serial",
+        conflicts_with = "mfa_token_file",
         help_heading = "MFA"
     )]
     pub mfa_token: Option<String>,
+
+    /// A file holding the current MFA code; `-` reads it from stdin. Also read from the
+    /// environment variable CROSS_ACCOUNT_MFA_TOKEN when neither flag is given.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "mfa_serial",
+        help_heading = "MFA"
+    )]
+    pub mfa_token_file: Option<PathBuf>,
 
     /// A second hop: assume this role with the first role's credentials (role chaining, at most 1 h).
     /// --duration and the session policy apply to this hop; tags, --source-identity and MFA to the first.
@@ -279,6 +297,11 @@ pub struct CredentialProcessArgs {
     /// Skip the on-disk cache (every run calls STS).
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Fetch anew when less than this is left of the cached credentials (at most a third of
+    /// their lifetime): 900s, 15m, 1h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15m")]
+    pub window: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -4,12 +4,17 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use cross_account::secrecy::{ExposeSecret, SecretString};
 use cross_account::{CrossAccountSession, SessionOptions};
 
 use crate::cli::SessionArgs;
-use crate::failure::{CliError, Hop};
+use crate::error::{CliError, Hop};
 
 pub const EXTERNAL_ID_ENV: &str = "CROSS_ACCOUNT_EXTERNAL_ID";
+/// The MFA code, when neither --mfa-token nor --mfa-token-file is given.
+pub const MFA_TOKEN_ENV: &str = "CROSS_ACCOUNT_MFA_TOKEN";
+/// More than any MFA code; a bounded read keeps a runaway paste out of memory.
+const MAX_MFA_INPUT: u64 = 256;
 
 /// Most an external ID or policy file may hold; both are small by definition.
 const MAX_INPUT_FILE: u64 = 64 * 1024;
@@ -117,6 +122,7 @@ pub fn options(resolved: &Resolved) -> SessionOptions {
         source_identity,
         mfa_serial,
         mfa_token: _, // a secret: asked for by the token provider, never part of the options
+        mfa_token_file: _, // idem
         chain_role_arn,
         chain_external_id,
         region,
@@ -167,12 +173,16 @@ pub fn build_hops(
     auto_refresh: bool,
 ) -> Result<(CrossAccountSession, Option<CrossAccountSession>), CliError> {
     let options = options(resolved);
+    let code = match &resolved.args.mfa_serial {
+        Some(_) => mfa_code(&resolved.args)?,
+        None => None,
+    };
     let builder = |o: SessionOptions| {
         let mut b = CrossAccountSession::builder()
             .options(o)
             .auto_refresh(auto_refresh);
         if let Some(serial) = &resolved.args.mfa_serial {
-            b = b.mfa_token_callback(mfa_source(serial.clone(), resolved.args.mfa_token.clone()));
+            b = b.mfa_token_callback(mfa_source(serial.clone(), code.clone()));
         }
         b
     };
@@ -202,17 +212,62 @@ pub fn build_hops(
     Ok((first, Some(second)))
 }
 
-/// The MFA code: the one given on the command line (usable once, as codes are), then the
-/// terminal. Errors never contain the code.
+/// The MFA code given in advance, if any: `--mfa-token` (with a warning: every local user can
+/// read a process's arguments), `--mfa-token-file PATH` (`-` for stdin), or the environment.
+/// `None`: ask on the terminal when STS needs it. Errors never contain the code.
+fn mfa_code(a: &SessionArgs) -> Result<Option<SecretString>, CliError> {
+    if let Some(code) = &a.mfa_token {
+        crate::stdio::warn(&format!(
+            "--mfa-token puts the MFA code on the command line, where every local user can read it (/proc/PID/cmdline, ps); pass it on stdin with --mfa-token-file -, in a file with --mfa-token-file PATH, or in {MFA_TOKEN_ENV}"
+        ));
+        return Ok(Some(SecretString::from(code.clone())));
+    }
+    if let Some(path) = &a.mfa_token_file {
+        let (text, shown) = if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .lock()
+                .take(MAX_MFA_INPUT)
+                .read_line(&mut text)
+                .map_err(|e| {
+                    CliError::usage(format!("--mfa-token-file -: cannot read stdin: {e}"))
+                })?;
+            (text, "- (stdin)".to_string())
+        } else {
+            (
+                read_small_file(path, "--mfa-token-file")?,
+                path.display().to_string(),
+            )
+        };
+        let code = text.trim();
+        if code.is_empty() {
+            return Err(CliError::usage(format!(
+                "--mfa-token-file {shown} is empty; it must hold the current code of the MFA device"
+            )));
+        }
+        return Ok(Some(SecretString::from(code.to_string())));
+    }
+    match std::env::var(MFA_TOKEN_ENV) {
+        Ok(code) if !code.trim().is_empty() => {
+            Ok(Some(SecretString::from(code.trim().to_string())))
+        }
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(CliError::usage(format!(
+            "{MFA_TOKEN_ENV} is not valid UTF-8; an MFA code is 6 digits"
+        ))),
+    }
+}
+
+/// The MFA code: the one given in advance (usable once, as codes are), then the terminal.
 fn mfa_source(
     serial: String,
-    given: Option<String>,
+    given: Option<SecretString>,
 ) -> impl Fn() -> Result<String, String> + Send + Sync + 'static {
     let given = Arc::new(Mutex::new(given));
     move || {
-        let from_flag = given.lock().map(|mut g| g.take()).unwrap_or(None);
-        match from_flag {
-            Some(code) => Ok(code),
+        let in_advance = given.lock().map(|mut g| g.take()).unwrap_or(None);
+        match in_advance {
+            Some(code) => Ok(code.expose_secret().to_string()),
             None => prompt_tty(&serial),
         }
     }
@@ -224,7 +279,7 @@ fn prompt_tty(serial: &str) -> Result<String, String> {
         .write(true)
         .open("/dev/tty")
         .map_err(|e| {
-            format!("no --mfa-token was given (or it was already used) and there is no terminal to ask for the code on (/dev/tty: {e}); pass --mfa-token CODE")
+            format!("no MFA code was given (or it was already used) and there is no terminal to ask for the code on (/dev/tty: {e}); pass it with --mfa-token-file PATH (- for stdin) or {MFA_TOKEN_ENV}")
         })?;
     let mut out = &tty;
     write!(out, "MFA code for {serial}: ")

@@ -8,17 +8,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 
-fn role_args() -> Vec<&'static str> {
-    vec!["--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID]
-}
-
-fn with<'a>(sub: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![sub];
-    v.extend(role_args());
-    v.extend_from_slice(extra);
-    v
-}
-
 // --- help and usage -------------------------------------------------------------------
 
 #[test]
@@ -234,13 +223,16 @@ fn bad_mfa_code_is_never_echoed() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
     let code = "SENTINEL9";
+    let dir = TempDir::new("bad-mfa");
+    let file = dir.path().join("code");
+    std::fs::write(&file, code).unwrap();
     let run = cli.run(&with(
         "assume",
         &[
             "--mfa-serial",
             "arn:aws:iam::999988887777:mfa/partner",
-            "--mfa-token",
-            code,
+            "--mfa-token-file",
+            &file.display().to_string(),
         ],
     ));
     run.expect(2)
@@ -523,19 +515,22 @@ fn credential_process_caches_in_a_private_directory() {
 }
 
 #[test]
-fn credential_process_refuses_a_shared_cache_directory() {
+fn credential_process_runs_without_a_shared_cache_directory() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
     std::fs::create_dir_all(cli.cache_dir()).unwrap();
     std::fs::set_permissions(cli.cache_dir(), std::fs::Permissions::from_mode(0o750)).unwrap();
-    cli.run(&with("credential-process", &[]))
-        .expect(1)
+    let run = cli.run(&with("credential-process", &[]));
+    run.expect(0)
         .stderr_has("accessible by group or others")
-        .stderr_has("chmod 700");
-    assert!(sts.calls().is_empty());
-    // --no-cache still works.
-    cli.run(&with("credential-process", &["--no-cache"]))
-        .expect(0);
+        .stderr_has("chmod 700")
+        .stderr_has("running without the cache");
+    assert_eq!(run.json()["AccessKeyId"], key_id(1));
+    // Nothing was written into it.
+    assert_eq!(std::fs::read_dir(cli.cache_dir()).unwrap().count(), 0);
+    // --no-cache says nothing about it.
+    let quiet = cli.run(&with("credential-process", &["--no-cache"]));
+    assert!(quiet.expect(0).stderr.is_empty(), "{quiet:#?}");
 }
 
 #[test]
@@ -883,19 +878,14 @@ fn serve_checks_token_host_and_size() {
 fn serve_prints_the_token_once_without_a_token_file() {
     let sts = FakeSts::ok();
     let cli = Cli::new(Some(&sts));
-    let mut child = cli.spawn(&with("serve", &[]));
-    let lines = read_lines(&mut child, 2);
-    let token = lines[1]
-        .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
-        .expect("token line");
-    assert_eq!(token.len(), 64);
-    let port: u16 = lines[0]
-        .trim_start_matches("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:")
-        .trim_end_matches("/creds")
-        .parse()
-        .unwrap();
-    assert_eq!(get(port, "localhost", Some(token), "").0, 200);
-    kill(child.id(), "INT");
+    let served = Served::start(&cli, &[]);
+    assert_eq!(served.token.len(), 64);
+    assert_eq!(
+        get(served.port, "localhost", Some(&served.token), "").0,
+        200
+    );
+    kill(served.child.id(), "INT");
+    let mut child = served.child;
     assert_eq!(
         wait_with_timeout(&mut child, Duration::from_secs(10)).code(),
         Some(0)

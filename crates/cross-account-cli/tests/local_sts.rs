@@ -320,3 +320,102 @@ async fn rust_s3_judge_child() {
     assert!(put.is_err(), "the write must be denied");
     println!("JUDGE-READ-OK");
 }
+
+#[test]
+fn the_serve_child_is_the_role_even_with_keys_in_the_default_profile() {
+    let Some(sc) = scenario("the_serve_child_is_the_role_even_with_keys_in_the_default_profile")
+    else {
+        return;
+    };
+    let cli = cli_for(&sc);
+    // The partner's own keys in [default] of both files, where every SDK looks before the
+    // container endpoint.
+    let home = cli.home.path().to_path_buf();
+    let keys = format!(
+        "aws_access_key_id = {}\naws_secret_access_key = {}\n",
+        sc.partner_key, sc.partner_secret
+    );
+    std::fs::write(home.join("aws-credentials"), format!("[default]\n{keys}")).unwrap();
+    std::fs::write(
+        home.join("aws-config"),
+        format!("[default]\nregion = {}\n{keys}", sc.region),
+    )
+    .unwrap();
+    let run = cli.run(&args(
+        "serve",
+        &sc,
+        &[
+            "--",
+            "aws",
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+        ],
+    ));
+    run.expect(0);
+    let arn = run.json()["Arn"].as_str().unwrap_or_default().to_string();
+    let role_name = sc.role_arn.rsplit('/').next().unwrap();
+    assert!(
+        arn.contains(":assumed-role/") && arn.contains(role_name),
+        "the child called as {arn}, not as the assumed role"
+    );
+}
+
+#[test]
+fn boto3_with_900_s_sessions_makes_one_sts_call_for_20_calls() {
+    let Some(sc) = scenario("boto3_with_900_s_sessions_makes_one_sts_call_for_20_calls") else {
+        return;
+    };
+    let mut cli = cli_for(&sc);
+    let home = cli.home.path().to_path_buf();
+    let runs = home.join("runs");
+    std::fs::write(
+        home.join("aws-credentials"),
+        format!(
+            "[partner-source]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            sc.partner_key, sc.partner_secret
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("aws-config"),
+        format!(
+            "[profile partner]\nregion = {region}\ncredential_process = sh -c 'echo run >> {runs}; exec \"$0\" \"$@\"' {BIN} credential-process --role-arn {role} --external-id {id} --duration 900 --profile partner-source --region {region}\n",
+            region = sc.region,
+            runs = runs.display(),
+            role = sc.role_arn,
+            id = sc.external_id,
+        ),
+    )
+    .unwrap();
+    cli.unset("AWS_ACCESS_KEY_ID")
+        .unset("AWS_SECRET_ACCESS_KEY");
+    let script = r#"
+import boto3
+session = boto3.session.Session(profile_name="partner")
+sts = session.client("sts")
+keys = set()
+for _ in range(20):
+    sts.get_caller_identity()
+    keys.add(session.get_credentials().get_frozen_credentials().access_key)
+print(len(keys))
+"#;
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script]).env_clear();
+    for (k, v) in &cli.env {
+        cmd.env(k, v);
+    }
+    let run = Run::from(cmd.output().expect("run python3"));
+    run.expect(0);
+    let process_runs = std::fs::read_to_string(&runs).unwrap().lines().count();
+    // botocore runs credential_process again on every call while less than its 15-minute
+    // advisory window is left, which is always the case for a 900 s session: the cache is what
+    // keeps that from being an STS call each time.
+    eprintln!("boto3, 20 calls, 900 s sessions: {process_runs} credential-process runs");
+    assert_eq!(
+        run.stdout.trim(),
+        "1",
+        "distinct credentials (STS calls): {run:#?}"
+    );
+}

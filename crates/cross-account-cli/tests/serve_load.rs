@@ -118,25 +118,8 @@ fn fifty_thousand_requests_from_64_clients_across_refreshes() {
         delay: Duration::ZERO,
     });
     let cli = Cli::new(Some(&sts));
-    let mut child = cli.spawn(&[
-        "serve",
-        "--role-arn",
-        ROLE_ARN,
-        "--external-id",
-        EXTERNAL_ID,
-        "--port",
-        "0",
-    ]);
-    let lines = read_lines(&mut child, 2);
-    let port: u16 = lines[0]
-        .trim_start_matches("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:")
-        .trim_end_matches("/creds")
-        .parse()
-        .unwrap_or_else(|_| panic!("no URI line: {lines:?}"));
-    let token = lines[1]
-        .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
-        .expect("token line")
-        .to_string();
+    let served = Served::start(&cli, &[]);
+    let (port, token) = (served.port, served.token.clone());
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -161,11 +144,7 @@ fn fifty_thousand_requests_from_64_clients_across_refreshes() {
     let elapsed = started.elapsed();
     let refreshes = sts.assume_calls().len() - calls_before;
 
-    kill(child.id(), "TERM");
-    assert_eq!(
-        wait_with_timeout(&mut child, Duration::from_secs(10)).code(),
-        Some(0)
-    );
+    served.stop();
 
     let mut latencies: Vec<Duration> = tallies
         .iter()

@@ -1,7 +1,7 @@
 //! `assume`: one AssumeRole, printed as JSON, shell statements or credential_process JSON.
 
 use crate::cli::{AssumeArgs, Format};
-use crate::failure::{CliError, EXIT_OK};
+use crate::error::{CliError, EXIT_OK};
 use crate::output;
 use crate::session;
 

@@ -1,17 +1,22 @@
 //! Running a child command: environment, signal forwarding, exit code pass-through.
 
 use std::ffi::OsString;
+use std::os::fd::RawFd;
 use std::os::unix::process::ExitStatusExt;
 
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::failure::CliError;
+use crate::error::CliError;
+use crate::sys::Signal;
 
 /// The environment changes for the child: variables to set and variables to remove.
 #[derive(Default)]
 pub struct ChildEnv {
     pub set: Vec<(&'static str, String)>,
     pub remove: Vec<&'static str>,
+    /// Tie the child to this process (see `sys::tie_child_to_this_process`), handing it these
+    /// descriptors; `None` for a child that may outlive this process.
+    pub tie: Option<Vec<RawFd>>,
 }
 
 /// Runs `command` to completion with SIGINT, SIGTERM and SIGHUP forwarded, and returns the
@@ -29,6 +34,9 @@ pub async fn run(command: &[OsString], env: ChildEnv) -> Result<i32, CliError> {
     for (name, value) in env.set {
         cmd.env(name, value);
     }
+    if let Some(keep) = env.tie {
+        crate::sys::tie_child_to_this_process(&mut cmd, keep);
+    }
     // Registered before the spawn, so a signal arriving right after it is not lost (nor fatal).
     let listen = |kind: SignalKind| {
         signal(kind).map_err(|e| CliError::other(format!("cannot listen for signals: {e}")))
@@ -45,29 +53,26 @@ pub async fn run(command: &[OsString], env: ChildEnv) -> Result<i32, CliError> {
                 std::io::ErrorKind::PermissionDenied => (126, "not executable"),
                 _ => (126, "cannot be started"),
             };
-            eprintln!(
-                "{}",
-                crate::failure::one_paragraph(&format!(
-                    "cross-account: error: command {shown:?} {why}: {e}"
-                ))
-            );
+            crate::stdio::stderr_line(&crate::error::one_paragraph(&format!(
+                "cross-account: error: command {shown:?} {why}: {e}"
+            )));
             return Ok(code);
         }
     };
     let pid = child.id();
-    let forward = |sig: i32| {
+    let forward = |sig: Signal| {
         if let Some(pid) = pid {
             if let Err(e) = crate::sys::send_signal(pid, sig) {
-                tracing::debug!(pid, sig, error = %e, "could not forward the signal");
+                tracing::debug!(pid, sig = ?sig, error = %e, "could not forward the signal");
             }
         }
     };
     let status = loop {
         tokio::select! {
             status = child.wait() => break status,
-            _ = sigint.recv() => forward(libc::SIGINT),
-            _ = sigterm.recv() => forward(libc::SIGTERM),
-            _ = sighup.recv() => forward(libc::SIGHUP),
+            _ = sigint.recv() => forward(Signal::INT),
+            _ = sigterm.recv() => forward(Signal::TERM),
+            _ = sighup.recv() => forward(Signal::HUP),
         }
     };
     let status =

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::ConfigSnippetArgs;
-use crate::failure::{CliError, EXIT_OK};
+use crate::error::{CliError, EXIT_OK};
 use crate::output::sh_quote;
 use crate::session;
 
@@ -85,7 +85,7 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
         flag("--profile", v);
     }
     if a.mfa_token.is_some() {
-        eprintln!("cross-account: note: --mfa-token is not written into the profile (a code works once); the AWS CLI will ask on the terminal");
+        crate::stdio::stderr_line("cross-account: note: --mfa-token is not written into the profile (a code works once); the AWS CLI will ask on the terminal");
     }
     let line = words.join(" ");
     if line.contains(['\n', '\r']) {

@@ -7,9 +7,9 @@ use cross_account::TemporaryCredentials;
 
 use crate::cache::Cache;
 use crate::cli::CredentialProcessArgs;
-use crate::failure::{CliError, EXIT_OK};
+use crate::error::{CliError, EXIT_OK};
 use crate::output;
-use crate::session::{self, Resolved};
+use crate::session;
 
 pub async fn run(args: CredentialProcessArgs) -> Result<i32, CliError> {
     let resolved = session::resolve(&args.session)?;
@@ -18,17 +18,23 @@ pub async fn run(args: CredentialProcessArgs) -> Result<i32, CliError> {
     let creds = if args.no_cache {
         session.credentials().await?
     } else {
-        cached(&resolved, &session).await?
+        match Cache::open(&resolved, args.window) {
+            Ok(cache) => cached(&cache, &session).await?,
+            Err(why) => {
+                // The credentials do not depend on the cache; only the next run's shortcut does.
+                crate::stdio::warn(&format!("{why}; running without the cache"));
+                session.credentials().await?
+            }
+        }
     };
     super::print_stdout(&(output::credential_process_json(&creds) + "\n"))?;
     Ok(EXIT_OK)
 }
 
 async fn cached(
-    resolved: &Resolved,
+    cache: &Cache,
     session: &cross_account::CrossAccountSession,
 ) -> Result<TemporaryCredentials, CliError> {
-    let cache = Cache::open(resolved)?;
     if let Some(creds) = cache.read_fresh(SystemTime::now()) {
         return Ok(creds);
     }
@@ -45,7 +51,7 @@ async fn cached(
         if let Err(e) = cache.store(lock, &creds, fetched_at) {
             // The credentials are good; only the next invocation loses its shortcut.
             tracing::warn!("{e}");
-            eprintln!("cross-account: warning: {e}");
+            crate::stdio::warn(&e.to_string());
         }
     }
     Ok(creds)

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use cross_account::{CallerIdentity, CrossAccountSession, Error};
 
 use crate::cli::DoctorArgs;
-use crate::failure::{core_exit_code, one_paragraph, render_core, CliError, Hop, EXIT_OK};
+use crate::error::{core_exit_code, one_paragraph, render_core, CliError, Hop, EXIT_OK};
 use crate::output::rfc3339;
 use crate::session::{self, Resolved};
 

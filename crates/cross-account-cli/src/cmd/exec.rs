@@ -1,7 +1,7 @@
 //! `exec [--] CMD ARGS...`: the child gets the role's credentials in its environment.
 
 use crate::cli::ExecArgs;
-use crate::failure::CliError;
+use crate::error::CliError;
 use crate::output;
 use crate::session;
 
@@ -16,6 +16,8 @@ pub async fn run(args: ExecArgs) -> Result<i32, CliError> {
         // A leftover legacy token must not mix with the role's keys (environment keys already
         // take precedence over any profile in every SDK's default chain).
         remove: vec!["AWS_SECURITY_TOKEN"],
+        // The credentials are in its environment: it may well outlive this process.
+        tie: None,
     };
     child::run(&args.command, env).await
 }

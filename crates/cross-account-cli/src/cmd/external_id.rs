@@ -3,7 +3,7 @@
 use cross_account::ExternalId;
 
 use crate::cli::{ExternalIdCommand, ExternalIdGenerateArgs};
-use crate::failure::{CliError, EXIT_OK};
+use crate::error::{CliError, EXIT_OK};
 
 pub fn run(command: ExternalIdCommand) -> Result<i32, CliError> {
     match command {

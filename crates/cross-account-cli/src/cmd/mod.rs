@@ -10,14 +10,76 @@ pub mod external_id;
 pub mod serve;
 pub mod trust_policy;
 
-use std::io::Write;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
-use crate::failure::CliError;
+use crate::cli::Command;
+use crate::error::CliError;
 
-/// Writes to stdout and flushes; a closed pipe is an error like any other.
+impl Command {
+    /// Whether the command calls AWS, and so needs the async runtime. The others run without one.
+    pub fn needs_runtime(&self) -> bool {
+        match self {
+            Command::Assume(_)
+            | Command::CredentialProcess(_)
+            | Command::Exec(_)
+            | Command::Serve(_)
+            | Command::Doctor(_) => true,
+            Command::ConfigSnippet(_) | Command::ExternalId(_) | Command::TrustPolicy(_) => false,
+        }
+    }
+}
+
+/// Runs `command`: on a runtime if it needs one (`serve`, which answers while it refreshes, on
+/// two worker threads; the rest on this thread), else directly.
+pub fn run(command: Command) -> Result<i32, CliError> {
+    if !command.needs_runtime() {
+        return run_without_runtime(dispatch(command));
+    }
+    let runtime = if matches!(command, Command::Serve(_)) {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| CliError::other(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(dispatch(command))
+}
+
+async fn dispatch(command: Command) -> Result<i32, CliError> {
+    match command {
+        Command::Assume(args) => assume::run(args).await,
+        Command::CredentialProcess(args) => credential_process::run(args).await,
+        Command::Exec(args) => exec::run(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::ConfigSnippet(args) => config_snippet::run(args),
+        Command::ExternalId(args) => external_id::run(args),
+        Command::TrustPolicy(args) => trust_policy::run(args),
+    }
+}
+
+/// Drives the future of a command that needs no runtime: it never waits, so one poll ends it.
+fn run_without_runtime(
+    command: impl Future<Output = Result<i32, CliError>>,
+) -> Result<i32, CliError> {
+    let mut command = std::pin::pin!(command);
+    match command
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(CliError::other(
+            "internal error: a command that needs no runtime waited for one; please report this",
+        )),
+    }
+}
+
+/// Writes to stdout and flushes; a closed stdout or pipe is an error like any other.
 pub fn print_stdout(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::other(format!("cannot write to stdout: {e}")))
+    crate::stdio::print_stdout(text)
 }

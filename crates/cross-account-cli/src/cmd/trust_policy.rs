@@ -14,7 +14,7 @@ use crate::cli::{
     PolicyFormat, PolicyPart, TrustPolicyCheckArgs, TrustPolicyCommand, TrustPolicyLintArgs,
     TrustPolicyNewArgs,
 };
-use crate::failure::{CliError, EXIT_ACCESS_DENIED, EXIT_OK, EXIT_OTHER};
+use crate::error::{CliError, EXIT_ACCESS_DENIED, EXIT_OK, EXIT_OTHER};
 
 /// The role name of `--format cloudformation` without `--role-name`, as in the scenario.
 const DEFAULT_ROLE_NAME: &str = "DemoRole";
@@ -100,13 +100,13 @@ fn new(args: TrustPolicyNewArgs) -> Result<i32, CliError> {
 
     // The documents are valid, but may still be weak (a short external ID): say so, on stderr.
     for warning in lint(&trust_json) {
-        eprintln!("cross-account: warning: {warning}");
+        crate::stdio::stderr_line(&format!("cross-account: warning: {warning}"));
     }
     if args.format == PolicyFormat::Json
         && args.print == PolicyPart::Trust
         && args.s3_read_bucket.is_some()
     {
-        eprintln!("cross-account: note: this is the trust policy; --print permission prints the S3 read-only permission policy");
+        crate::stdio::stderr_line("cross-account: note: this is the trust policy; --print permission prints the S3 read-only permission policy");
     }
     let mut text = text;
     if !text.ends_with('\n') {
@@ -179,7 +179,10 @@ fn lint_file(args: TrustPolicyLintArgs) -> Result<i32, CliError> {
         )));
     }
     if warnings.is_empty() {
-        eprintln!("cross-account: {}: no warnings", shown(&args.file));
+        crate::stdio::stderr_line(&format!(
+            "cross-account: {}: no warnings",
+            shown(&args.file)
+        ));
         return Ok(EXIT_OK);
     }
     let out: String = warnings.iter().map(|w| format!("{w}\n")).collect();

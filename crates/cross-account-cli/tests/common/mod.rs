@@ -515,3 +515,87 @@ pub fn http(port: u16, raw: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// The role flags every assuming subcommand takes, for the double's role.
+pub fn role_args() -> Vec<&'static str> {
+    vec!["--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID]
+}
+
+/// `sub`, the role flags, then `extra`.
+pub fn with<'a>(sub: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![sub];
+    v.extend(role_args());
+    v.extend_from_slice(extra);
+    v
+}
+
+/// A running `serve` without a child command: its port and the token it printed.
+pub struct Served {
+    pub child: Child,
+    pub port: u16,
+    pub token: String,
+}
+
+impl Served {
+    /// `serve --port 0` plus `extra`, started and read up to its two stdout lines.
+    pub fn start(cli: &Cli, extra: &[&str]) -> Served {
+        let mut args = with("serve", &["--port", "0"]);
+        args.extend_from_slice(extra);
+        let mut child = cli.spawn(&args);
+        let lines = read_lines(&mut child, 2);
+        let port = lines[0]
+            .trim_start_matches("AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:")
+            .trim_end_matches("/creds")
+            .parse()
+            .unwrap_or_else(|_| panic!("no URI line: {lines:?}"));
+        let token = lines[1]
+            .strip_prefix("AWS_CONTAINER_AUTHORIZATION_TOKEN=")
+            .unwrap_or_else(|| panic!("no token line: {lines:?}"))
+            .to_string();
+        Served { child, port, token }
+    }
+
+    /// Status, lower-cased head and body of the answer to `request` on a fresh connection.
+    pub fn raw(&self, request: &[u8]) -> (u16, String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+        // The server may answer and close before reading everything of an oversized request.
+        let _ = s.write_all(request);
+        let mut resp = Vec::new();
+        let _ = s.read_to_end(&mut resp);
+        let text = String::from_utf8_lossy(&resp).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        (status, head.to_ascii_lowercase(), body.to_string())
+    }
+
+    /// A well-formed GET of /creds with this Authorization value.
+    pub fn get(&self, auth: &str) -> (u16, String, String) {
+        self.raw(
+            format!(
+                "GET /creds HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n",
+                self.port
+            )
+            .as_bytes(),
+        )
+    }
+
+    /// SIGTERM, a clean exit 0, and what it wrote on stderr.
+    pub fn stop(mut self) -> String {
+        kill(self.child.id(), "TERM");
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0));
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        stderr
+    }
+}
