@@ -27,7 +27,7 @@ moto come from the running interpreter's environment.
     python3 bench/python_compare.py [--wheel PATH] [--runs 15] [--json out.json]
     scripts/with-local-sts python3 bench/python_compare.py --wheel PATH --json out.json
 
-Goals (issue 4): reads >= 20x faster than botocore, import >= 5x faster than boto3, one STS
+Goals: reads >= 20x faster than botocore, import >= 5x faster than boto3, one STS
 call per credential lifetime.
 """
 

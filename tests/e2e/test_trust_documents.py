@@ -1,4 +1,6 @@
-"""The trusting side's documents, judged by moto's IAM and STS (issue 6's "done when").
+"""The trusting side's documents, judged by moto's IAM and STS.
+
+A role created from them must let the partner in with the external ID.
 
 Every trust policy, permission policy and CloudFormation template here is printed by the
 `cross-account` binary (`trust-policy new`). Each becomes a fresh role in the running moto

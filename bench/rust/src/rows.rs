@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
-use aws_credential_types::provider::{self, ProvideCredentials};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_types::retry::RetryConfig;
 use cross_account::{CrossAccountSession, CrossAccountSessionBuilder};
@@ -200,24 +200,6 @@ fn ns_per_sync_read<T>(n: u64, read: impl Fn() -> T) -> f64 {
     start.elapsed().as_nanos() as f64 / n as f64
 }
 
-/// What `provide_credentials()` would cost if the core answered fresh credentials with
-/// `future::ProvideCredentials::ready` (no boxed future) and boxed only when it must wait. A
-/// prototype for the report; the core is not changed.
-#[derive(Debug)]
-struct ReadyFastPath(CrossAccountSession);
-
-impl ProvideCredentials for ReadyFastPath {
-    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        match self.0.cached_credentials() {
-            Some(creds) => provider::future::ProvideCredentials::ready(Ok(creds.into())),
-            None => self.0.provide_credentials(),
-        }
-    }
-}
-
 /// A named way to read, timed over a batch of `n`: nanoseconds per read.
 type Timed<'a> = Box<dyn Fn(u64) -> f64 + 'a>;
 
@@ -240,10 +222,8 @@ pub fn hot_read(plan: &Plan) -> Value {
         (session, sdk, ours_in_sdk, ours_no_cache)
     });
     let calls_before = double.calls();
-    let ready = ReadyFastPath(session.clone());
 
-    let (s, sdk, ours_in_sdk, ours_no_cache, ready) =
-        (&session, &sdk, &ours_in_sdk, &ours_no_cache, &ready);
+    let (s, sdk, ours_in_sdk, ours_no_cache) = (&session, &sdk, &ours_in_sdk, &ours_no_cache);
     let variants: Vec<(&str, Timed<'_>)> = vec![
         (
             "baseline: SystemTime::now() (one wall-clock read)",
@@ -272,10 +252,6 @@ pub fn hot_read(plan: &Plan) -> Value {
         (
             "ours behind IdentityCache::no_cache() (SDK client, cache off)",
             Box::new(move |n| ns_per_read(rt, n, || ours_no_cache.read())),
-        ),
-        (
-            "prototype: provide_credentials() with a ready() fast path (bench only)",
-            Box::new(move |n| ns_per_read(rt, n, || ready.provide_credentials())),
         ),
     ];
     let sizes: Vec<u64> = variants

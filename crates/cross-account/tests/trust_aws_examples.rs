@@ -77,7 +77,7 @@ const MULTIPLE_ACCOUNTS_EXAMPLE: &str = r#"{
   ]
 }"#;
 
-/// The scenario's DemoRole (the CloudFormation template of the design note), as JSON.
+/// The scenario's DemoRole (the CloudFormation template the trusting side deploys), as JSON.
 const DEMO_ROLE_EXAMPLE: &str = r#"{
   "Version": "2012-10-17",
   "Statement": [
