@@ -177,8 +177,11 @@ class ExpiredSourceCredentialsError(CrossAccountError):
 
 
 class SourceUnavailableError(CrossAccountError):
-    """The source credentials could not be obtained right now (instance metadata, container
-    endpoint, SSO, or the first role of a chain timed out or failed). Retryable."""
+    """The source credentials could not be obtained right now: retryable.
+
+    Instance metadata, the container endpoint, SSO, or the first role of a chain timed out or
+    failed.
+    """
 
 
 class NoSourceCredentialsError(CrossAccountError):

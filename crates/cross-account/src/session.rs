@@ -91,7 +91,12 @@ impl CrossAccountSession {
     /// # }
     /// ```
     pub async fn credentials(&self) -> Result<TemporaryCredentials, Error> {
-        self.refresher.credentials().await
+        if let Some(creds) = self.refresher.fresh() {
+            return Ok(creds);
+        }
+        // Boxed so that this future stays a few words large: a fresh read moves no waiting
+        // state around.
+        Box::pin(self.refresher.credentials()).await
     }
 
     /// The cached credentials if they are fresh, without waiting or locking; `None` when a
