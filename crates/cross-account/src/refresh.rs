@@ -19,6 +19,7 @@ use arc_swap::ArcSwap;
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep};
 use aws_smithy_async::time::SharedTimeSource;
 use tokio::sync::{watch, Notify};
+use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
 use crate::credentials::TemporaryCredentials;
@@ -414,11 +415,16 @@ impl Refresher {
         *slot = Some(rx.clone());
         drop(slot);
         let this = self.clone();
-        let spawned = crate::driver::spawn(self.runtime_for_spawn().as_ref(), async move {
+        // The call runs in its own task but is reported where it was asked for: under the
+        // reader's span, to the reader's subscriber.
+        let fetch = async move {
             let outcome = this.fetch_and_record().await;
             *this.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
             let _ = tx.send(Some(outcome));
-        });
+        }
+        .instrument(tracing::Span::current())
+        .with_current_subscriber();
+        let spawned = crate::driver::spawn(self.runtime_for_spawn().as_ref(), fetch);
         if let Err(err) = spawned {
             let err = self.driver_error(err);
             *self.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -638,6 +644,8 @@ impl Refresher {
             role_arn = self.fetcher.role_arn()
         );
         let task =
+            // It lives as long as the session: its events go to whatever subscriber is the
+            // process's default when they happen, not to the one of the read that started it.
             run_background(weak, signals.clone(), self.config.sleep.clone()).instrument(span);
         if let Err(err) = crate::driver::spawn(self.runtime_for_spawn().as_ref(), task) {
             signals.running.store(false, Ordering::Release);
