@@ -203,7 +203,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "PATH", help_heading = "Role")]
     pub external_id_file: Option<PathBuf>,
 
-    /// The role session name (default: cross-account-<unix millis>).
+    /// The role session name (default: cross-account- and the Unix time in milliseconds).
     #[arg(long, value_name = "NAME", help_heading = "Role")]
     pub session_name: Option<String>,
 
@@ -439,8 +439,8 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "URL", help_heading = "Console")]
     pub destination: Option<String>,
 
-    /// The federation endpoint (default: the role partition's, e.g.
-    /// https://signin.aws.amazon.com/federation); http only for 127.0.0.1, ::1 or localhost.
+    /// The federation endpoint (default: the role partition's, such as signin.aws.amazon.com's
+    /// /federation over https); http only for 127.0.0.1, ::1 or localhost.
     #[arg(long, value_name = "URL", help_heading = "Console")]
     pub federation_endpoint: Option<String>,
 }
