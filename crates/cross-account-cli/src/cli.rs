@@ -39,11 +39,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Assume the role once and print the credentials (json, shell env, or credential_process JSON).
+    /// Assume the role once and print the credentials (JSON, `aws sts assume-role` JSON, shell statements, ...).
     #[command(after_help = concat!(
         "Examples:\n",
         "  cross-account assume --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
         "      --external-id ExternalId123\n",
+        "  cross-account assume --role-arn ... --format sts | jq -r .Credentials.AccessKeyId\n",
+        "  cross-account assume --role-arn ... --format env-no-export > partner.env\n",
+        "  cross-account assume --role-arn ... --format windows-cmd > partner.cmd\n",
         "  eval \"$(cross-account assume --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
         "      --external-id-file ~/.partner-id --format env)\"\n",
         "  cross-account assume --role-arn ... --format env --shell fish | source\n",
@@ -75,15 +78,19 @@ pub enum Command {
     ))]
     ConfigSnippet(ConfigSnippetArgs),
 
-    /// Run a command with the role's credentials in its environment.
+    /// Run a command (default: $SHELL) with the role's credentials in its environment.
     #[command(after_help = concat!(
-        "Example:\n",
+        "Examples:\n",
         "  cross-account exec --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
-        "      --external-id ExternalId123 -- aws s3 ls s3://partner-bucket\n\n",
+        "      --external-id ExternalId123 -- aws s3 ls s3://partner-bucket\n",
+        "  cross-account exec --role-arn ... --external-id ExternalId123    # a shell; `exit` ends it\n\n",
         "Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION\n",
-        "(and AWS_REGION, AWS_DEFAULT_REGION with --region). SIGINT, SIGTERM and SIGHUP are forwarded\n",
-        "to the child; the exit code is the child's. The credentials are not refreshed while the child\n",
-        "runs: for long jobs use `serve -- CMD`."
+        "(and AWS_REGION, AWS_DEFAULT_REGION with --region), and CROSS_ACCOUNT_SESSION=<role ARN>.\n",
+        "Without CMD it starts $SHELL (else /bin/sh). Inside such a session (CROSS_ACCOUNT_SESSION set)\n",
+        "exec refuses with exit 2, since the outer role's keys would silently become the source\n",
+        "credentials; to nest on purpose, `unset CROSS_ACCOUNT_SESSION` first (as with aws-vault).\n",
+        "SIGINT, SIGTERM and SIGHUP are forwarded to the child; the exit code is the child's. The\n",
+        "credentials are not refreshed while the child runs: for long jobs use `serve -- CMD`."
     ))]
     Exec(ExecArgs),
 
@@ -113,10 +120,44 @@ pub enum Command {
         "Example:\n",
         "  cross-account doctor --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
         "      --external-id ExternalId123\n\n",
-        "Calls GetCallerIdentity with the source credentials, compares the local clock with the STS\n",
-        "Date header, tries the AssumeRole, and for a refusal lists what to check. Prints no secret."
+        "Calls GetCallerIdentity with the source credentials, shows the region and STS endpoint it\n",
+        "resolved, compares the local clock with the STS Date header, tries the AssumeRole, and for a\n",
+        "refusal lists what to check. Prints no secret. --format json prints one JSON object instead\n",
+        "(\"checks\": [{\"status\": \"ok\"|\"warn\"|\"note\"|\"fail\", \"check\", \"message\"}], ...)."
     ))]
     Doctor(DoctorArgs),
+
+    /// Sign in to the AWS Management Console as the role (federation sign-in URL).
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account console --role-arn arn:aws:iam::111122223333:role/Partner \\\n",
+        "      --external-id ExternalId123\n",
+        "  cross-account console --role-arn ... --print --destination https://console.aws.amazon.com/s3/\n\n",
+        "Assumes the role, trades the credentials for a sign-in token at the AWS federation endpoint\n",
+        "(getSigninToken, sent in a POST body), and opens the login URL with $BROWSER, else xdg-open\n",
+        "(open on macOS). --print prints the URL on stdout instead. The URL holds a sign-in token\n",
+        "(valid for 15 minutes, usable by whoever has it), not the keys."
+    ))]
+    Console(ConsoleArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  source <(cross-account completions bash)\n",
+        "  cross-account completions zsh > \"${fpath[1]}/_cross-account\"\n",
+        "  cross-account completions fish > ~/.config/fish/completions/cross-account.fish\n",
+        "  cross-account completions powershell | Out-String | Invoke-Expression"
+    ))]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff) of cross-account or of one of its subcommands.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  cross-account man | man -l -\n",
+        "  cross-account man assume > cross-account-assume.1\n",
+        "  cross-account man > /usr/local/share/man/man1/cross-account.1"
+    ))]
+    Man(ManArgs),
 
     // The trusting side's subcommands: they assume nothing, so they take no `SessionArgs`.
     /// Generate external IDs (the trusted side gives one per customer to the trusting account).
@@ -162,7 +203,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "PATH", help_heading = "Role")]
     pub external_id_file: Option<PathBuf>,
 
-    /// The role session name (default: cross-account-<unix millis>).
+    /// The role session name (default: cross-account- and the Unix time in milliseconds).
     #[arg(long, value_name = "NAME", help_heading = "Role")]
     pub session_name: Option<String>,
 
@@ -216,6 +257,20 @@ pub struct SessionArgs {
     )]
     pub mfa_token_file: Option<PathBuf>,
 
+    /// Trade the MFA code for an MFA session (GetSessionToken) and sign AssumeRole with it, so
+    /// one code serves every role with this --mfa-serial until it expires: 1 h, or DURATION
+    /// (15m to 36h). Cached like the role's credentials (0600, in the cache directory).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "mfa_serial",
+        num_args = 0..=1,
+        default_missing_value = "1h",
+        value_parser = parse_duration,
+        help_heading = "MFA"
+    )]
+    pub mfa_session: Option<Duration>,
+
     /// A second hop: assume this role with the first role's credentials (role chaining, at most 1 h).
     /// --duration and the session policy apply to this hop; tags, --source-identity and MFA to the first.
     #[arg(long, value_name = "ARN", help_heading = "Role chaining")]
@@ -259,8 +314,14 @@ pub struct SessionArgs {
 pub enum Format {
     /// {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AssumedRoleArn", "AccountId"}
     Json,
+    /// What `aws sts assume-role` prints: {"Credentials": {...}, "AssumedRoleUser": {...}}
+    Sts,
     /// Shell statements that set AWS_ACCESS_KEY_ID, ... (see --shell).
     Env,
+    /// NAME=value lines without `export`: docker --env-file, systemd EnvironmentFile, .env files.
+    EnvNoExport,
+    /// cmd.exe statements: set "NAME=value" (CRLF line ends; for a .cmd file or pasting).
+    WindowsCmd,
     /// The credential_process JSON ({"Version": 1, ...}), without the cache.
     CredentialProcess,
 }
@@ -319,8 +380,8 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub session: SessionArgs,
 
-    /// The command and its arguments (after --).
-    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    /// The command and its arguments (after --); without one, $SHELL (else /bin/sh).
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
@@ -347,10 +408,63 @@ pub struct ServeArgs {
     pub command: Vec<OsString>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Lines for people, printed as each check finishes.
+    Text,
+    /// One JSON object at the end, for scripts.
+    Json,
+}
+
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     #[command(flatten)]
     pub session: SessionArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Print the sign-in URL on stdout instead of opening a browser.
+    #[arg(long, help_heading = "Console")]
+    pub print: bool,
+
+    /// The console page to land on (default: the console home, in --region if given).
+    #[arg(long, value_name = "URL", help_heading = "Console")]
+    pub destination: Option<String>,
+
+    /// The federation endpoint (default: the role partition's, such as signin.aws.amazon.com's
+    /// /federation over https); http only for 127.0.0.1, ::1 or localhost.
+    #[arg(long, value_name = "URL", help_heading = "Console")]
+    pub federation_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand whose page to print (cross-account-SUBCOMMAND(1)); default: the main page.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod error;
+pub mod mfa_session;
 pub mod output;
 pub mod private_file;
 pub mod session;

@@ -28,16 +28,43 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
         .and_then(|d| SystemTime::try_from(d).ok())
 }
 
-/// The JSON `credential_process` must print (AWS CLI, SDKs): `Version` 1.
+/// The JSON `credential_process` must print (AWS CLI, SDKs): `Version` 1, and `AccountId`
+/// (the role's account, from the assumed-role ARN), which botocore and the SDKs read for
+/// account-based endpoints.
 pub fn credential_process_json(c: &TemporaryCredentials) -> String {
-    json!({
+    let mut out = json!({
         "Version": 1,
         "AccessKeyId": c.access_key_id(),
         "SecretAccessKey": c.secret_access_key().expose_secret(),
         "SessionToken": c.session_token().expose_secret(),
         "Expiration": rfc3339(c.expiration()),
-    })
-    .to_string()
+    });
+    if let Some(account) = c.account_id() {
+        out["AccountId"] = account.into();
+    }
+    out.to_string()
+}
+
+/// `assume --format sts`: what `aws sts assume-role` prints, in its key order, indentation and
+/// timestamp style (`+00:00`), so scripts written against it (`jq .Credentials.AccessKeyId`)
+/// work unchanged.
+pub fn sts_json(c: &TemporaryCredentials) -> String {
+    // Written by hand: serde_json's map sorts keys, and the AWS CLI's order is part of the shape.
+    let q = |s: &str| serde_json::Value::from(s).to_string();
+    let expiration = rfc3339(c.expiration());
+    let expiration = expiration
+        .strip_suffix('Z')
+        .map(|t| format!("{t}+00:00"))
+        .unwrap_or(expiration);
+    format!(
+        "{{\n    \"Credentials\": {{\n        \"AccessKeyId\": {},\n        \"SecretAccessKey\": {},\n        \"SessionToken\": {},\n        \"Expiration\": {}\n    }},\n    \"AssumedRoleUser\": {{\n        \"AssumedRoleId\": {},\n        \"Arn\": {}\n    }}\n}}",
+        q(c.access_key_id()),
+        q(c.secret_access_key().expose_secret()),
+        q(c.session_token().expose_secret()),
+        q(&expiration),
+        q(c.assumed_role_id().unwrap_or_default()),
+        q(c.assumed_role_arn()),
+    )
 }
 
 /// `assume --format json`.
@@ -86,6 +113,40 @@ pub fn env_script(vars: &[(&str, String)], shell: Shell) -> String {
         out.push_str(&line);
     }
     out
+}
+
+/// `assume --format env-no-export`: `NAME=value` lines. Credential values (base64, ARNs,
+/// timestamps) need no quoting, so the lines are read alike by `docker --env-file` (which
+/// keeps quotes literally), systemd's EnvironmentFile, dotenv loaders and `set -a; . FILE`;
+/// anything else is single-quoted for POSIX shells.
+pub fn env_no_export(vars: &[(&str, String)]) -> String {
+    vars.iter()
+        .map(|(name, value)| format!("{name}={}\n", sh_quote(value)))
+        .collect()
+}
+
+/// `assume --format windows-cmd`: `set "NAME=value"` lines with CRLF ends. Inside the quotes
+/// of `set "..."` cmd.exe treats `&|<>^` literally; `"`, `%` and `!` (delayed expansion) have
+/// no escape that works both typed and in a batch file, so such a value is refused by name
+/// (never shown: it may be a secret).
+pub fn windows_cmd(vars: &[(&str, String)]) -> Result<String, String> {
+    let mut out = String::new();
+    for (name, value) in vars {
+        if let Some(bad) = value
+            .chars()
+            .find(|c| matches!(c, '"' | '%' | '!') || c.is_control())
+        {
+            return Err(format!(
+                "{name} contains {}, which cmd.exe cannot take literally in set \"NAME=value\"; use another --format",
+                match bad {
+                    '"' | '%' | '!' => format!("{bad:?}"),
+                    _ => "a control character".to_string(),
+                }
+            ));
+        }
+        out.push_str(&format!("set \"{name}={value}\"\r\n"));
+    }
+    Ok(out)
 }
 
 /// POSIX shell quoting, also understood by Python's `shlex.split` (the AWS CLI) and `sh -c`
@@ -159,6 +220,68 @@ mod tests {
         assert_eq!(v["Expiration"], "2030-01-01T00:00:00Z");
         let v: serde_json::Value = serde_json::from_str(&json(&creds())).unwrap();
         assert_eq!(v["AccountId"], "123456789012");
+    }
+
+    #[test]
+    fn credential_process_has_the_role_account_only_when_known() {
+        let v: serde_json::Value =
+            serde_json::from_str(&credential_process_json(&creds())).unwrap();
+        assert_eq!(v["AccountId"], "123456789012");
+        let no_arn = TemporaryCredentials::new(
+            "ASIAEXAMPLE",
+            "s".into(),
+            "t".into(),
+            UNIX_EPOCH + Duration::from_secs(1_893_456_000),
+            "",
+        );
+        let v: serde_json::Value = serde_json::from_str(&credential_process_json(&no_arn)).unwrap();
+        assert!(v.get("AccountId").is_none(), "{v}");
+    }
+
+    #[test]
+    fn sts_shape_and_order() {
+        let c = creds().with_assumed_role_id("AROAEXAMPLE:s");
+        let text = sts_json(&c);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["Credentials"]["SecretAccessKey"], "sec'ret/+=");
+        assert_eq!(v["Credentials"]["SessionToken"], "tok\\en");
+        assert_eq!(v["Credentials"]["Expiration"], "2030-01-01T00:00:00+00:00");
+        assert_eq!(v["AssumedRoleUser"]["AssumedRoleId"], "AROAEXAMPLE:s");
+        let keys = [
+            "\"Credentials\"",
+            "\"AccessKeyId\"",
+            "\"SecretAccessKey\"",
+            "\"SessionToken\"",
+            "\"Expiration\"",
+            "\"AssumedRoleUser\"",
+            "\"AssumedRoleId\"",
+            "\"Arn\"",
+        ];
+        let positions: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
+
+    #[test]
+    fn env_files_and_cmd() {
+        let vars = env_vars(&creds(), Some("eu-west-1"));
+        let text = env_no_export(&vars);
+        assert!(
+            text.starts_with("AWS_ACCESS_KEY_ID=ASIAEXAMPLE\n"),
+            "{text}"
+        );
+        assert!(text.contains("AWS_SECRET_ACCESS_KEY='sec'\\''ret/+='\n"));
+        assert!(text.contains("AWS_REGION=eu-west-1\n"));
+        assert!(!text.contains("export"));
+        let plain = [("AWS_SECRET_ACCESS_KEY", "ab+/c=".to_string())];
+        assert_eq!(
+            windows_cmd(&plain).unwrap(),
+            "set \"AWS_SECRET_ACCESS_KEY=ab+/c=\"\r\n"
+        );
+        for bad in ["a%PATH%", "a\"b", "a!b", "a\nb"] {
+            let err = windows_cmd(&[("AWS_SESSION_TOKEN", bad.to_string())]).unwrap_err();
+            assert!(err.contains("AWS_SESSION_TOKEN"), "{err}");
+            assert!(!err.contains(bad), "the value must not be shown: {err}");
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Resolved {
     /// Where the external ID came from, for messages ("--external-id", a file, the environment).
     pub external_id_source: &'static str,
     pub policy: Option<String>,
+    /// With --mfa-session: the source credentials are the MFA session's (see `mfa_session`);
+    /// the first hop is then sent without an MFA code, and its profile is already read.
+    pub mfa_source: Option<aws_config::SdkConfig>,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -74,6 +77,7 @@ pub fn resolve(args: &SessionArgs) -> Result<Resolved, CliError> {
         external_id,
         external_id_source,
         policy,
+        mfa_source: None,
     })
 }
 
@@ -123,6 +127,7 @@ pub fn options(resolved: &Resolved) -> SessionOptions {
         mfa_serial,
         mfa_token: _, // a secret: asked for by the token provider, never part of the options
         mfa_token_file: _, // idem
+        mfa_session: _, // how the code is spent (GetSessionToken first): see `mfa_session`
         chain_role_arn,
         chain_external_id,
         region,
@@ -173,27 +178,37 @@ pub fn build_hops(
     auto_refresh: bool,
 ) -> Result<(CrossAccountSession, Option<CrossAccountSession>), CliError> {
     let options = options(resolved);
-    let code = match &resolved.args.mfa_serial {
-        Some(_) => mfa_code(&resolved.args)?,
-        None => None,
+    let code = match (&resolved.args.mfa_serial, &resolved.mfa_source) {
+        (Some(_), None) => mfa_code(&resolved.args)?,
+        _ => None,
     };
     let builder = |o: SessionOptions| {
         let mut b = CrossAccountSession::builder()
             .options(o)
             .auto_refresh(auto_refresh);
-        if let Some(serial) = &resolved.args.mfa_serial {
+        if let (Some(serial), None) = (&resolved.args.mfa_serial, &resolved.mfa_source) {
             b = b.mfa_token_callback(mfa_source(serial.clone(), code.clone()));
         }
         b
     };
+    // The hop that the source credentials sign: with an MFA session, signed by it.
+    let source_hop = |o: SessionOptions| match &resolved.mfa_source {
+        None => builder(o),
+        Some(config) => builder(SessionOptions {
+            mfa_serial: None,
+            profile: None,
+            ..o
+        })
+        .sdk_config(config),
+    };
     let Some(first_options) = options.source_role.clone() else {
-        let only = builder(options).build().map_err(|err| CliError::Core {
+        let only = source_hop(options).build().map_err(|err| CliError::Core {
             err,
             hop: Hop::First,
         })?;
         return Ok((only, None));
     };
-    let first = builder(*first_options)
+    let first = source_hop(*first_options)
         .build()
         .map_err(|err| CliError::Core {
             err,
@@ -215,7 +230,7 @@ pub fn build_hops(
 /// The MFA code given in advance, if any: `--mfa-token` (with a warning: every local user can
 /// read a process's arguments), `--mfa-token-file PATH` (`-` for stdin), or the environment.
 /// `None`: ask on the terminal when STS needs it. Errors never contain the code.
-fn mfa_code(a: &SessionArgs) -> Result<Option<SecretString>, CliError> {
+pub fn mfa_code(a: &SessionArgs) -> Result<Option<SecretString>, CliError> {
     if let Some(code) = &a.mfa_token {
         crate::stdio::warn(&format!(
             "--mfa-token puts the MFA code on the command line, where every local user can read it (/proc/PID/cmdline, ps); pass it on stdin with --mfa-token-file -, in a file with --mfa-token-file PATH, or in {MFA_TOKEN_ENV}"
@@ -259,7 +274,7 @@ fn mfa_code(a: &SessionArgs) -> Result<Option<SecretString>, CliError> {
 }
 
 /// The MFA code: the one given in advance (usable once, as codes are), then the terminal.
-fn mfa_source(
+pub fn mfa_source(
     serial: String,
     given: Option<SecretString>,
 ) -> impl Fn() -> Result<String, String> + Send + Sync + 'static {

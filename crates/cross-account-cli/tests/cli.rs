@@ -129,7 +129,8 @@ fn usage_errors_exit_2() {
             with("assume", &["--chain-role-arn", "arn:aws:iam::1:role/X"]),
             "invalid --chain-role-arn",
         ),
-        (with("exec", &[]), "CMD"),
+        // `exec` without CMD starts $SHELL now (tests/features.rs); without the marker unset,
+        // a nested one is refused before any STS call.
         (
             vec![
                 "config-snippet",
@@ -658,7 +659,7 @@ fn config_snippet_is_a_working_profile() {
         .strip_prefix("credential_process = ")
         .expect("credential_process line");
     assert!(cmdline.contains("--external-id FromEnv-7"), "{cmdline}");
-    assert!(cmdline.contains("'note=two words'"), "{cmdline}");
+    assert!(cmdline.contains("\"note=two words\""), "{cmdline}");
     assert!(cmdline.starts_with('/'), "{cmdline}");
     assert!(!sts.calls().iter().any(|c| c.action == "AssumeRole"));
 

@@ -38,12 +38,14 @@ pub(crate) const PROVIDER_NAME: &str = "CrossAccount";
 #[derive(Clone)]
 pub struct TemporaryCredentials(Arc<Inner>);
 
+#[derive(Clone)]
 struct Inner {
     access_key_id: String,
     secret_access_key: SecretString,
     session_token: SecretString,
     expiration: SystemTime,
     assumed_role_arn: String,
+    assumed_role_id: Option<String>,
     account_id: Option<String>,
     // Built once, so an SDK client reading through `ProvideCredentials` gets a clone, not a copy.
     sdk: aws_credential_types::Credentials,
@@ -89,9 +91,40 @@ impl TemporaryCredentials {
             session_token: SecretString::from(session_token),
             expiration,
             assumed_role_arn,
+            assumed_role_id: None,
             account_id,
             sdk,
         }))
+    }
+
+    /// The same credentials with the `AssumedRoleUser.AssumedRoleId` STS returned
+    /// (`AROA...:SESSION`), which `aws sts assume-role`-shaped output needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # let c = cross_account::TemporaryCredentials::new("ASIA1", "s".into(), "t".into(), SystemTime::now(), "");
+    /// let c = c.with_assumed_role_id("AROAEXAMPLE:session");
+    /// assert_eq!(c.assumed_role_id(), Some("AROAEXAMPLE:session"));
+    /// ```
+    pub fn with_assumed_role_id(self, id: impl Into<String>) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.0);
+        inner.assumed_role_id = Some(id.into()).filter(|id| !id.is_empty());
+        TemporaryCredentials(Arc::new(inner))
+    }
+
+    /// The unique id of the assumed-role session, `AROA...:SESSION`, when STS returned it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # let c = cross_account::TemporaryCredentials::new("ASIA1", "s".into(), "t".into(), SystemTime::now(), "");
+    /// assert_eq!(c.assumed_role_id(), None);
+    /// ```
+    pub fn assumed_role_id(&self) -> Option<&str> {
+        self.0.assumed_role_id.as_deref()
     }
 
     /// The access key id (`ASIA...`); not a secret.

@@ -41,6 +41,7 @@ mod clock;
 mod credentials;
 mod driver;
 mod error;
+mod mfa_session;
 mod options;
 mod params;
 mod refresh;
@@ -53,6 +54,7 @@ mod validate;
 pub use arn::RoleArn;
 pub use credentials::TemporaryCredentials;
 pub use error::{Error, ErrorKind, ErrorSource, Result};
+pub use mfa_session::{MfaSession, MfaSessionBuilder};
 pub use options::SessionOptions;
 pub use params::{
     ExternalId, MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, PolicyArns, ProvideMfaToken,

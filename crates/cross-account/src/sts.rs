@@ -14,7 +14,9 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::RequestId;
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -107,15 +109,35 @@ pub struct CallerIdentity {
     pub server_time: Option<SystemTime>,
     /// The local clock when the response arrived, to compare with `server_time`.
     pub local_time: SystemTime,
+    /// The region whose STS endpoint answered (given, from the environment or profile, or the
+    /// partition's default).
+    pub region: String,
+    /// The STS endpoint URL the request went to (scheme, host, port and path, no query).
+    pub endpoint: Option<String>,
 }
 
-/// Reads the `Date` header of the response, so diagnostics can compare the two clocks.
+/// Reads the `Date` header of the response, so diagnostics can compare the two clocks, and
+/// the URL the request was sent to, so they can show the endpoint that was resolved.
 #[derive(Debug, Clone, Default)]
-struct ServerClock(Arc<Mutex<Option<SystemTime>>>);
+struct ServerClock(Arc<Mutex<Option<SystemTime>>>, Arc<Mutex<Option<String>>>);
 
 impl Intercept for ServerClock {
     fn name(&self) -> &'static str {
         "CrossAccountServerClock"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let uri = context.request().uri();
+        let endpoint = uri.split(['?', '#']).next().unwrap_or(uri).to_string();
+        if let Ok(mut slot) = self.1.lock() {
+            *slot = Some(endpoint);
+        }
+        Ok(())
     }
 
     fn read_after_transmit(
@@ -158,7 +180,7 @@ impl StsAssumer {
         &self.input
     }
 
-    async fn client(&self) -> Result<&(aws_sdk_sts::Client, String), Error> {
+    pub(crate) async fn client(&self) -> Result<&(aws_sdk_sts::Client, String), Error> {
         self.client
             .get_or_try_init(|| async { self.make_client().await })
             .await
@@ -290,13 +312,18 @@ impl StsAssumer {
             .assumed_role_user()
             .map(|u| u.arn().to_string())
             .unwrap_or_default();
+        let assumed_id = out
+            .assumed_role_user()
+            .map(|u| u.assumed_role_id().to_string())
+            .unwrap_or_default();
         Ok(TemporaryCredentials::new(
             creds.access_key_id(),
             creds.secret_access_key().to_string(),
             creds.session_token().to_string(),
             expiration,
             assumed_arn,
-        ))
+        )
+        .with_assumed_role_id(assumed_id))
     }
 
     /// `GetCallerIdentity` with the source credentials, for diagnostics.
@@ -311,12 +338,15 @@ impl StsAssumer {
             .await
             .map_err(|e| classify(e, &self.input, region))?;
         let server_time = clock.0.lock().ok().and_then(|t| *t);
+        let endpoint = clock.1.lock().ok().and_then(|e| e.clone());
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
             user_id: out.user_id().unwrap_or_default().to_string(),
             server_time,
             local_time: SystemTime::now(),
+            region: region.clone(),
+            endpoint,
         })
     }
 }

@@ -27,12 +27,21 @@ const KEY_ENV: &[&str] = &[
 /// two different sets serialize alike. Secrets (the MFA code, secret keys, session tokens) are
 /// never part of it, so the name reveals nothing.
 pub fn key(resolved: &Resolved, env: impl Fn(&str) -> Option<String>) -> String {
+    let options = crate::session::options(resolved).to_json();
+    key_of(&[("options", &options)], env)
+}
+
+/// The same hash over other named parts: the entry of something that is not a role's
+/// credentials (an MFA session, keyed by its device), with the same format and environment.
+pub fn key_of(parts: &[(&str, &str)], env: impl Fn(&str) -> Option<String>) -> String {
     let mut text = String::new();
     let mut put = |name: &str, value: &str| {
         text.push_str(&format!("{name}={}:{value}\n", value.len()));
     };
     put("format", FORMAT);
-    put("options", &crate::session::options(resolved).to_json());
+    for (name, value) in parts {
+        put(name, value);
+    }
     for name in KEY_ENV {
         put(name, env(name).as_deref().unwrap_or(""));
     }

@@ -60,6 +60,20 @@ impl Cache {
         })
     }
 
+    /// Like `open`, for an entry named by `parts` rather than by a role's options (an MFA
+    /// session, see `mfa_session`).
+    pub fn open_for(parts: &[(&str, &str)], window: Duration) -> Result<Cache, String> {
+        let base = cache_base()?;
+        let euid = crate::sys::euid();
+        let dir = dir::open_private(&base, "cross-account", euid)?;
+        Ok(Cache {
+            dir,
+            key: key::key_of(parts, |name| std::env::var(name).ok()),
+            window,
+            euid,
+        })
+    }
+
     /// A cache in `dir` (created if missing) under `key`, for tests and the fuzz target.
     pub fn at(base: &std::path::Path, key: String, window: Duration) -> Result<Cache, String> {
         let euid = crate::sys::euid();
@@ -249,6 +263,7 @@ mod tests {
             mfa_serial: None,
             mfa_token: Some("123456".into()),
             mfa_token_file: None,
+            mfa_session: None,
             chain_role_arn: None,
             chain_external_id: None,
             region: None,
@@ -259,6 +274,7 @@ mod tests {
             external_id: args.external_id.clone(),
             external_id_source: "--external-id",
             policy: None,
+            mfa_source: None,
             args,
         }
     }

@@ -1,4 +1,4 @@
-//! `assume`: one AssumeRole, printed as JSON, shell statements or credential_process JSON.
+//! `assume`: one AssumeRole, printed in one of the `--format`s (JSON shapes, shell statements).
 
 use crate::cli::{AssumeArgs, Format};
 use crate::error::{CliError, EXIT_OK};
@@ -7,15 +7,16 @@ use crate::session;
 
 pub async fn run(args: AssumeArgs) -> Result<i32, CliError> {
     let resolved = session::resolve(&args.session)?;
-    let session = session::build(&resolved, false)?;
+    let session = crate::mfa_session::build(&resolved, false).await?;
     let creds = session.credentials().await?;
+    let vars = || output::env_vars(&creds, args.session.region.as_deref());
     let text = match args.format {
         Format::Json => output::json(&creds) + "\n",
+        Format::Sts => output::sts_json(&creds) + "\n",
         Format::CredentialProcess => output::credential_process_json(&creds) + "\n",
-        Format::Env => output::env_script(
-            &output::env_vars(&creds, args.session.region.as_deref()),
-            args.shell,
-        ),
+        Format::Env => output::env_script(&vars(), args.shell),
+        Format::EnvNoExport => output::env_no_export(&vars()),
+        Format::WindowsCmd => output::windows_cmd(&vars()).map_err(CliError::other)?,
     };
     super::print_stdout(&text)?;
     tracing::info!(

@@ -1,10 +1,16 @@
 //! `config-snippet`: the `[profile NAME]` block whose credential_process is this binary.
+//!
+//! The `credential_process` line is split by different parsers: botocore's `shlex.split`
+//! (POSIX rules) or its Windows splitter (CommandLineToArgvW rules), and the Rust, Go and
+//! JavaScript SDKs hand it to `sh -c` or `cmd.exe /C`. Single quotes mean nothing to cmd.exe
+//! and the Windows splitter, so values are written bare when they need no quoting anywhere,
+//! else in double quotes, which all of them strip; the few characters that stay special
+//! inside double quotes in one of them are refused.
 
 use std::path::Path;
 
 use crate::cli::ConfigSnippetArgs;
 use crate::error::{CliError, EXIT_OK};
-use crate::output::sh_quote;
 use crate::session;
 
 pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
@@ -21,7 +27,7 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
     }
     let resolved = session::resolve(&args.session)?;
     // Every value is checked now, not at the first `aws` call.
-    session::build(&resolved, false)?;
+    crate::mfa_session::check(&resolved)?;
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| CliError::other(format!("cannot find the path of this executable: {e}")))?;
@@ -31,11 +37,20 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
             exe.display()
         ))
     })?;
-    let mut words: Vec<String> = vec![sh_quote(exe), "credential-process".into()];
+    let mut words: Vec<String> = vec![
+        portable_quote("the path of this executable", exe)?,
+        "credential-process".into(),
+    ];
     let a = &args.session;
+    let mut bad: Option<CliError> = None;
     let mut flag = |name: &str, value: &str| {
         words.push(name.to_string());
-        words.push(sh_quote(value));
+        match portable_quote(name, value) {
+            Ok(word) => words.push(word),
+            Err(e) => {
+                bad.get_or_insert(e);
+            }
+        }
     };
     flag("--role-arn", &a.role_arn);
     match (&a.external_id_file, &resolved.external_id) {
@@ -69,6 +84,9 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
     if let Some(v) = &a.mfa_serial {
         flag("--mfa-serial", v);
     }
+    if let Some(d) = a.mfa_session {
+        flag("--mfa-session", &d.as_secs().to_string());
+    }
     if let Some(v) = &a.chain_role_arn {
         flag("--chain-role-arn", v);
     }
@@ -83,6 +101,9 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
     }
     if let Some(v) = &a.profile {
         flag("--profile", v);
+    }
+    if let Some(e) = bad {
+        return Err(e);
     }
     if a.mfa_token.is_some() {
         crate::stdio::stderr_line("cross-account: note: --mfa-token is not written into the profile (a code works once); the AWS CLI will ask on the terminal");
@@ -101,6 +122,38 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
     Ok(EXIT_OK)
 }
 
+/// One word of the `credential_process` line that POSIX shells, `shlex.split`, cmd.exe and
+/// the Windows argv rules all read back as `value`.
+fn portable_quote(what: &str, value: &str) -> Result<String, CliError> {
+    let bare = !value.is_empty()
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b',' | b'+'
+                )
+        });
+    if bare {
+        return Ok(value.to_string());
+    }
+    // Inside double quotes: `$`, backquote and backslash stay special for sh, `%` and `!`
+    // for cmd.exe, and `"` itself for all; none has an escape that works in every parser.
+    if let Some(c) = value
+        .chars()
+        .find(|c| matches!(c, '"' | '$' | '`' | '\\' | '%' | '!') || c.is_control())
+    {
+        let shown = if c.is_control() {
+            "a control character".to_string()
+        } else {
+            format!("{c:?}")
+        };
+        return Err(CliError::usage(format!(
+            "{what} {value:?} contains {shown}, which cannot be quoted in ~/.aws/config so that both POSIX shells and cmd.exe read it back unchanged; values may hold spaces and most punctuation, but not \" $ ` \\ % ! or control characters"
+        )));
+    }
+    Ok(format!("\"{value}\""))
+}
+
 fn absolute(path: &Path) -> Result<String, CliError> {
     let abs = std::path::absolute(path)
         .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
@@ -110,4 +163,28 @@ fn absolute(path: &Path) -> Result<String, CliError> {
             abs.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_for_sh_and_cmd() {
+        assert_eq!(
+            portable_quote("--role-arn", "arn:aws:iam::1:role/R").unwrap(),
+            "arn:aws:iam::1:role/R"
+        );
+        assert_eq!(portable_quote("--tag", "team=a b").unwrap(), "\"team=a b\"");
+        assert_eq!(
+            portable_quote("--tag", "k=it's&<x>|^").unwrap(),
+            "\"k=it's&<x>|^\""
+        );
+        assert_eq!(portable_quote("--session-name", "").unwrap(), "\"\"");
+        for bad in ["a\"b", "$HOME", "a`b`", "a\\b", "%PATH%", "a!b", "a\tb"] {
+            let err = portable_quote("--tag", bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().starts_with("--tag "), "{err}");
+        }
+    }
 }

@@ -3,27 +3,34 @@
 
 use std::time::SystemTime;
 
-use cross_account::TemporaryCredentials;
+use cross_account::{CrossAccountSession, TemporaryCredentials};
 
 use crate::cache::Cache;
 use crate::cli::CredentialProcessArgs;
 use crate::error::{CliError, EXIT_OK};
+use crate::mfa_session;
 use crate::output;
-use crate::session;
+use crate::session::{self, Resolved};
 
 pub async fn run(args: CredentialProcessArgs) -> Result<i32, CliError> {
     let resolved = session::resolve(&args.session)?;
     // Validates every flag first, so a bad one fails the same way with or without the cache.
-    let session = session::build(&resolved, false)?;
+    // With --mfa-session the session is built on a miss only, so a warm entry asks no code.
+    let session = if resolved.args.mfa_session.is_some() {
+        mfa_session::check(&resolved)?;
+        None
+    } else {
+        Some(session::build(&resolved, false)?)
+    };
     let creds = if args.no_cache {
-        session.credentials().await?
+        fetching(&resolved, session).await?.credentials().await?
     } else {
         match Cache::open(&resolved, args.window) {
-            Ok(cache) => cached(&cache, &session).await?,
+            Ok(cache) => cached(&cache, &resolved, session).await?,
             Err(why) => {
                 // The credentials do not depend on the cache; only the next run's shortcut does.
                 crate::stdio::warn(&format!("{why}; running without the cache"));
-                session.credentials().await?
+                fetching(&resolved, session).await?.credentials().await?
             }
         }
     };
@@ -31,9 +38,21 @@ pub async fn run(args: CredentialProcessArgs) -> Result<i32, CliError> {
     Ok(EXIT_OK)
 }
 
+/// The session that calls STS: the one built up front, or the one the MFA session signs.
+async fn fetching(
+    resolved: &Resolved,
+    built: Option<CrossAccountSession>,
+) -> Result<CrossAccountSession, CliError> {
+    match built {
+        Some(session) => Ok(session),
+        None => mfa_session::build(resolved, false).await,
+    }
+}
+
 async fn cached(
     cache: &Cache,
-    session: &cross_account::CrossAccountSession,
+    resolved: &Resolved,
+    session: Option<CrossAccountSession>,
 ) -> Result<TemporaryCredentials, CliError> {
     if let Some(creds) = cache.read_fresh(SystemTime::now()) {
         return Ok(creds);
@@ -45,6 +64,7 @@ async fn cached(
             return Ok(creds);
         }
     }
+    let session = fetching(resolved, session).await?;
     let fetched_at = SystemTime::now();
     let creds = session.credentials().await?;
     if let Some(lock) = &lock {

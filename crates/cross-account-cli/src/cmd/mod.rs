@@ -2,11 +2,14 @@
 
 pub mod assume;
 pub mod child;
+pub mod completions;
 pub mod config_snippet;
+pub mod console;
 pub mod credential_process;
 pub mod doctor;
 pub mod exec;
 pub mod external_id;
+pub mod man;
 pub mod serve;
 pub mod trust_policy;
 
@@ -24,8 +27,13 @@ impl Command {
             | Command::CredentialProcess(_)
             | Command::Exec(_)
             | Command::Serve(_)
-            | Command::Doctor(_) => true,
-            Command::ConfigSnippet(_) | Command::ExternalId(_) | Command::TrustPolicy(_) => false,
+            | Command::Doctor(_)
+            | Command::Console(_) => true,
+            Command::ConfigSnippet(_)
+            | Command::ExternalId(_)
+            | Command::TrustPolicy(_)
+            | Command::Completions(_)
+            | Command::Man(_) => false,
         }
     }
 }
@@ -57,6 +65,9 @@ async fn dispatch(command: Command) -> Result<i32, CliError> {
         Command::Exec(args) => exec::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Doctor(args) => doctor::run(args).await,
+        Command::Console(args) => console::run(args).await,
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
         Command::ConfigSnippet(args) => config_snippet::run(args),
         Command::ExternalId(args) => external_id::run(args),
         Command::TrustPolicy(args) => trust_policy::run(args),

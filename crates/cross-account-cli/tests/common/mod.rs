@@ -311,7 +311,7 @@ fn serve_one(mut stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<(
             params: params.clone(),
             signed_by,
         });
-        if action == "AssumeRole" {
+        if action == "AssumeRole" || action == "GetSessionToken" {
             s.issued += 1;
         }
         (s.mode.clone(), s.clock_offset_secs, s.issued)
@@ -319,6 +319,22 @@ fn serve_one(mut stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<(
     let now = SystemTime::now();
     let (status, body) = match action.as_str() {
         "GetCallerIdentity" => (200, caller_identity_xml()),
+        // MFA sessions get their own key prefix, so a test can tell who signed what.
+        "GetSessionToken" => match mode {
+            Mode::Ok { lifetime, .. } => (
+                200,
+                session_token_xml(n, now + Duration::from_secs(lifetime)),
+            ),
+            Mode::Denied => (
+                403,
+                error_xml(
+                    "AccessDenied",
+                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                ),
+            ),
+            Mode::Throttled => (400, error_xml("Throttling", "Rate exceeded")),
+            Mode::ServerError => (500, String::new()),
+        },
         "AssumeRole" => match mode {
             Mode::Ok { lifetime, delay } => {
                 std::thread::sleep(delay);
@@ -429,6 +445,28 @@ fn assume_role_xml(n: u64, expiration: SystemTime, role: &str, session: &str) ->
         key_id(n),
         secret(n),
         token(n)
+    )
+}
+
+pub fn mfa_key_id(n: u64) -> String {
+    format!("ASIAMFA{n:013}")
+}
+
+fn session_token_xml(n: u64, expiration: SystemTime) -> String {
+    let exp = DateTime::from(expiration).fmt(Format::DateTime).unwrap();
+    format!(
+        r#"<GetSessionTokenResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetSessionTokenResult>
+    <Credentials>
+      <AccessKeyId>{}</AccessKeyId>
+      <SecretAccessKey>SENTINEL-MFA-SECRET-{n}</SecretAccessKey>
+      <SessionToken>SENTINEL-MFA-TOKEN-{n}</SessionToken>
+      <Expiration>{exp}</Expiration>
+    </Credentials>
+  </GetSessionTokenResult>
+  <ResponseMetadata><RequestId>fake-request-{n}</RequestId></ResponseMetadata>
+</GetSessionTokenResponse>"#,
+        mfa_key_id(n)
     )
 }
 

@@ -27,6 +27,9 @@ const BIND_ATTEMPTS: usize = 16;
 
 pub async fn run(args: ServeArgs) -> Result<i32, CliError> {
     let resolved = session::resolve(&args.session)?;
+    if resolved.args.mfa_session.is_some() {
+        return Err(CliError::usage("serve does not take --mfa-session: its refreshes would outlive the MFA session; use --mfa-serial alone (serve asks for a code when it assumes the role)"));
+    }
     let session = session::build(&resolved, true)?;
     // Fail now, with the right exit code, rather than on the first request.
     let first = session.credentials().await?;
