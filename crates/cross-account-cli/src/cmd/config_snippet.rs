@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::cli::ConfigSnippetArgs;
+use crate::cli::{ConfigSnippetArgs, SessionArgs};
 use crate::error::{CliError, EXIT_OK};
 use crate::session;
 
@@ -41,7 +41,28 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
         portable_quote("the path of this executable", exe)?,
         "credential-process".into(),
     ];
-    let a = &args.session;
+    // Every flag, destructured: a new one does not compile until the snippet decides about it.
+    let SessionArgs {
+        role_arn,
+        external_id,
+        external_id_file,
+        session_name,
+        duration,
+        policy_file,
+        policy_arn,
+        tag,
+        transitive_tag_key,
+        source_identity,
+        mfa_serial,
+        mfa_token,
+        mfa_token_file,
+        mfa_session,
+        chain_role_arn,
+        chain_external_id,
+        region,
+        endpoint_url,
+        profile,
+    } = &args.session;
     let mut bad: Option<CliError> = None;
     let mut flag = |name: &str, value: &str| {
         words.push(name.to_string());
@@ -52,61 +73,61 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
             }
         }
     };
-    flag("--role-arn", &a.role_arn);
-    match (&a.external_id_file, &resolved.external_id) {
-        (Some(path), _) if a.external_id.is_none() => flag("--external-id-file", &absolute(path)?),
+    flag("--role-arn", role_arn);
+    match (external_id_file, &resolved.external_id) {
+        (Some(path), _) if external_id.is_none() => flag("--external-id-file", &absolute(path)?),
         // From --external-id or the environment: written out, since the AWS CLI's
         // environment may not have it. An external ID is not a secret.
         (_, Some(id)) => flag("--external-id", id),
         _ => {}
     }
-    if let Some(v) = &a.session_name {
+    if let Some(v) = session_name {
         flag("--session-name", v);
     }
-    if let Some(d) = a.duration {
+    if let Some(d) = duration {
         flag("--duration", &d.as_secs().to_string());
     }
-    if let Some(p) = &a.policy_file {
+    if let Some(p) = policy_file {
         flag("--policy-file", &absolute(p)?);
     }
-    for v in &a.policy_arn {
+    for v in policy_arn {
         flag("--policy-arn", v);
     }
-    for (k, v) in &a.tag {
+    for (k, v) in tag {
         flag("--tag", &format!("{k}={v}"));
     }
-    for v in &a.transitive_tag_key {
+    for v in transitive_tag_key {
         flag("--transitive-tag-key", v);
     }
-    if let Some(v) = &a.source_identity {
+    if let Some(v) = source_identity {
         flag("--source-identity", v);
     }
-    if let Some(v) = &a.mfa_serial {
+    if let Some(v) = mfa_serial {
         flag("--mfa-serial", v);
     }
-    if let Some(d) = a.mfa_session {
+    if let Some(d) = mfa_session {
         flag("--mfa-session", &d.as_secs().to_string());
     }
-    if let Some(v) = &a.chain_role_arn {
+    if let Some(v) = chain_role_arn {
         flag("--chain-role-arn", v);
     }
-    if let Some(v) = &a.chain_external_id {
+    if let Some(v) = chain_external_id {
         flag("--chain-external-id", v);
     }
-    if let Some(v) = &a.region {
+    if let Some(v) = region {
         flag("--region", v);
     }
-    if let Some(v) = &a.endpoint_url {
+    if let Some(v) = endpoint_url {
         flag("--endpoint-url", v);
     }
-    if let Some(v) = &a.profile {
+    if let Some(v) = profile {
         flag("--profile", v);
     }
     if let Some(e) = bad {
         return Err(e);
     }
-    if a.mfa_token.is_some() {
-        crate::stdio::stderr_line("cross-account: note: --mfa-token is not written into the profile (a code works once); the AWS CLI will ask on the terminal");
+    if mfa_token.is_some() || mfa_token_file.is_some() {
+        crate::stdio::stderr_line("cross-account: note: --mfa-token and --mfa-token-file are not written into the profile (a code works once); the AWS CLI will ask on the terminal");
     }
     let line = words.join(" ");
     if line.contains(['\n', '\r']) {
@@ -115,7 +136,7 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
         ));
     }
     let mut out = format!("[profile {name}]\ncredential_process = {line}\n");
-    if let Some(region) = &a.region {
+    if let Some(region) = region {
         out.push_str(&format!("region = {region}\n"));
     }
     super::print_stdout(&out)?;
