@@ -35,18 +35,27 @@
 //! # Ok::<(), cross_account::Error>(())
 //! ```
 
+mod check;
 mod cloudformation;
 mod condition;
+mod deputy;
 mod document;
 mod evaluate;
+mod federated;
 mod glob;
+mod grammar;
 mod json;
 mod lint;
 mod permissions;
 mod policy;
 mod principal;
 
+pub use check::check;
+pub use cloudformation::DEFAULT_ROLE_NAME;
 pub use evaluate::{evaluate, AssumeRoleRequest, Decision};
-pub use lint::{lint, LintCode, LintWarning, MIN_EXTERNAL_ID_LEN};
-pub use permissions::PermissionPolicy;
+pub use lint::{
+    lint, lint_with, LintCode, LintOptions, LintOptionsBuilder, LintWarning, Severity,
+    MIN_EXTERNAL_ID_LEN,
+};
+pub use permissions::{s3_read_only_permissions, PermissionPolicy};
 pub use policy::{TrustPolicy, TrustPolicyBuilder};
