@@ -67,10 +67,10 @@ def case(id, source, policy, expect, checks=(), **options):
 
 
 # --- AWS documentation examples -------------------------------------------------------------
-case("aws-doc-external-id", "IAM User Guide, 'The confused deputy problem' (third-party access with an external ID)",
+case("aws-doc-external-id", "IAM User Guide, 'The confused deputy problem' (third-party access with an external ID; the placeholder ID made a valid one)",
      {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": P}, "Action": "sts:AssumeRole",
-      "Condition": {"StringEquals": {"sts:ExternalId": "Unique ID Assigned by Example Corp"}}}},
-     [], [chk(SESSION, "allowed", "Unique ID Assigned by Example Corp"), chk(SESSION, "denied"), chk(SESSION, "denied", "guess-0000000000")])
+      "Condition": {"StringEquals": {"sts:ExternalId": "UniqueIdAssignedByExampleCorp"}}}},
+     [], [chk(SESSION, "allowed", "UniqueIdAssignedByExampleCorp"), chk(SESSION, "denied"), chk(SESSION, "denied", "guess-0000000000")])
 case("aws-doc-mfa", "IAM User Guide, 'Configuring MFA-protected API access' (cross-account with MFA)",
      {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": P}, "Action": "sts:AssumeRole",
       "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}},

@@ -11,6 +11,7 @@ use super::document::{Document, Effect, Principals, Statement};
 use super::evaluate::{decide, AssumeRoleRequest, Decision, Mode};
 use super::lint::{covers, LintCode, LintOptions, LintWarning};
 use super::principal::{account_of, probe_callers, Caller};
+use super::source::TEMPLATE_ACCOUNT;
 
 /// Stands for an external ID the trusted party was given by someone else: no policy should
 /// accept it.
@@ -187,6 +188,9 @@ fn quiet_reason(entry: &str, statement: &Statement, options: &LintOptions) -> Op
         return None;
     }
     let account = account_of(entry)?;
+    if account == TEMPLATE_ACCOUNT {
+        return Some("it is the template's own account (AWS::AccountId)".into());
+    }
     options
         .is_own_account(account)
         .then(|| format!("{account} is your own account (--own-account)"))

@@ -49,6 +49,9 @@ mod lint;
 mod permissions;
 mod policy;
 mod principal;
+mod report;
+mod source;
+mod yaml;
 
 pub use check::check;
 pub use cloudformation::DEFAULT_ROLE_NAME;
@@ -59,3 +62,5 @@ pub use lint::{
 };
 pub use permissions::{s3_read_only_permissions, PermissionPolicy};
 pub use policy::{TrustPolicy, TrustPolicyBuilder};
+pub use report::{lint_report, DocumentReport, LintReport};
+pub use source::{trust_documents, SourceKind, TrustDocument, TEMPLATE_ACCOUNT};
