@@ -150,6 +150,8 @@ fn cloudformation(template: &Value, lines: &[(String, usize)], own: &str) -> Vec
             unresolved,
         });
     }
+    // serde_json's map may be sorted: put the roles back in file order.
+    out.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
     out
 }
 
