@@ -173,7 +173,7 @@ impl AssumeRoleRequest {
 /// }
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Decision {
     /// A statement allows the request and no Deny applies.
     #[non_exhaustive]
@@ -304,16 +304,51 @@ impl Decision {
         )
     }
 
-    fn denied(reason: impl Into<String>, statement: Option<usize>) -> Decision {
+    /// An allowed decision by `statement` (with its `Sid`), as [`evaluate`] gives it; for
+    /// bindings that rebuild a decision from its parts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::Decision;
+    /// assert_eq!(Decision::allowed(1, Some("S".into())).to_string(), "allowed by Statement[1] (Sid \"S\")");
+    /// assert_eq!(Decision::denied("no", None).to_string(), "denied: no");
+    /// assert_eq!(Decision::unknown("why").to_string(), "unknown: why");
+    /// ```
+    pub fn allowed(statement: usize, sid: Option<String>) -> Decision {
+        Decision::Allowed { statement, sid }
+    }
+
+    /// A denied decision with its reason and the statement it is about.
+    pub fn denied(reason: impl Into<String>, statement: Option<usize>) -> Decision {
         Decision::Denied {
             reason: reason.into(),
             statement,
         }
     }
 
-    fn unknown(reason: impl Into<String>) -> Decision {
+    /// An undecidable decision with its reason.
+    pub fn unknown(reason: impl Into<String>) -> Decision {
         Decision::Unknown {
             reason: reason.into(),
+        }
+    }
+
+    /// The statement concerned: the Allow that allows, the Deny that applied or the closest
+    /// Allow; `None` when there is none.
+    pub fn statement(&self) -> Option<usize> {
+        match self {
+            Decision::Allowed { statement, .. } => Some(*statement),
+            Decision::Denied { statement, .. } => *statement,
+            Decision::Unknown { .. } => None,
+        }
+    }
+
+    /// The `Sid` of the statement that allows, if it has one.
+    pub fn sid(&self) -> Option<&str> {
+        match self {
+            Decision::Allowed { sid, .. } => sid.as_deref(),
+            _ => None,
         }
     }
 }
@@ -428,7 +463,7 @@ pub(crate) fn decide(
     if caller.kind == CallerKind::Root {
         return root_refusal(caller);
     }
-    let ctx = request.context(&caller);
+    let ctx = request.context(caller);
     let variables = doc.version.as_deref() == Some("2012-10-17");
     let assessments: Vec<Assessment<'_>> = doc
         .statements

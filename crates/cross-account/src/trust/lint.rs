@@ -248,7 +248,7 @@ impl fmt::Display for LintCode {
 /// assert_eq!(warnings[1].severity, Severity::Warning);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LintWarning {
     /// What kind of problem it is.
     pub code: LintCode,
@@ -261,7 +261,18 @@ pub struct LintWarning {
 }
 
 impl LintWarning {
-    pub(crate) fn new(code: LintCode, message: String, statement: Option<usize>) -> LintWarning {
+    /// A finding of `code` about `statement`, with the code's severity; for bindings that
+    /// rebuild a warning from its parts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::{LintCode, LintWarning, Severity};
+    /// let w = LintWarning::new(LintCode::OldVersion, "use 2012-10-17".into(), None);
+    /// assert_eq!(w.severity, Severity::Warning);
+    /// assert_eq!(w.to_string(), "old-version: use 2012-10-17");
+    /// ```
+    pub fn new(code: LintCode, message: String, statement: Option<usize>) -> LintWarning {
         LintWarning {
             code,
             message,
