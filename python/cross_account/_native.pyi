@@ -17,10 +17,10 @@ from cross_account._boto3 import CrossAccountCredentials
 __all__ = [
     "DEFAULT_ROLE_NAME",
     "Credentials",
+    "CrossAccountSession",
     "Decision",
     "LintReport",
     "LintWarning",
-    "CrossAccountSession",
     "RoleArn",
     "Secret",
     "__version__",
@@ -249,9 +249,11 @@ class Decision:
         """Whether the local evaluator cannot decide."""
     def to_json(self) -> str:
         """The decision as one JSON object."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
-    def __reduce__(self) -> tuple[type[Decision], tuple[str, str | None, int | None, str | None]]: ...
+    def __reduce__(
+        self,
+    ) -> tuple[type[Decision], tuple[str, str | None, int | None, str | None]]: ...
 
 @final
 class LintWarning:
@@ -273,7 +275,7 @@ class LintWarning:
     @property
     def help(self) -> str:
         """The rule's help text: what it checks and how to fix it."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[type[LintWarning], tuple[str, str, int | None]]: ...
 

@@ -36,12 +36,16 @@ def score(cases, results):
     return fp, fn, check_diff, lint_vs_eval, rows
 
 
-cases = json.load(open(sys.argv[1]))
-results = json.load(open(sys.argv[2]))
+with open(sys.argv[1]) as f:
+    cases = json.load(f)
+with open(sys.argv[2]) as f:
+    results = json.load(f)
 fp, fn, cd, lve, rows = score(cases, results)
 for id_, a, b, d in rows:
     if a or b or d:
         print(f"  {id_}: fp={a} fn={b} check-disagreements={d}")
 n_checks = sum(len(c["checks"]) for c in cases)
-print(f"cases={len(cases)} false_positives={fp} false_negatives={fn} "
-      f"check_disagreements={cd}/{n_checks} lint_vs_evaluator={lve}")
+print(
+    f"cases={len(cases)} false_positives={fp} false_negatives={fn} "
+    f"check_disagreements={cd}/{n_checks} lint_vs_evaluator={lve}"
+)
