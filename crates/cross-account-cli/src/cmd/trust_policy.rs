@@ -126,6 +126,7 @@ fn check(args: TrustPolicyCheckArgs) -> Result<i32, CliError> {
         Error::InvalidParameter {
             field: "policy",
             reason,
+            ..
         } => CliError::usage(format!("{}: {reason}", shown(&args.policy))),
         other => invalid(other),
     })?;
