@@ -3,7 +3,7 @@
 Each policy of cases.json becomes a CloudFormation template (one AWS::IAM::Role). Both tools
 read the same files: `cross-account trust-policy lint --format json` and checkov (pinned, from
 its own virtualenv, see scripts/ensure-checkov). checkov runs without network: in a network
-namespace of its own when `unshare` can make one, and always with --skip-download.
+namespace of its own (`unshare -n`, which this script requires), and with --skip-download.
 
     python tests/trust-corpus/checkov_compare.py --checkov PATH --cross-account PATH [--write]
 
@@ -56,11 +56,14 @@ def run_checkov(checkov: str, folder: Path) -> dict[str, list[str]]:
     command += ["--skip-download", "--quiet", "--compact"]
     # A network namespace of its own: checkov reaches nothing but loopback.
     probe = ["unshare", "-n", "true"]
-    if (
-        shutil.which("unshare")
-        and subprocess.run(probe, check=False, capture_output=True).returncode == 0
-    ):
-        command = ["unshare", "-n", *command]
+    namespace = (
+        shutil.which("unshare") and not subprocess.run(probe, check=False).returncode
+    )
+    if not namespace:
+        sys.exit(
+            "checkov runs only inside `unshare -n` (root or user namespaces), off the network"
+        )
+    command = ["unshare", "-n", *command]
     done = subprocess.run(
         command, check=False, capture_output=True, text=True, timeout=600
     )

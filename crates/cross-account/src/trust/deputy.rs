@@ -195,3 +195,89 @@ fn quiet_reason(entry: &str, statement: &Statement, options: &LintOptions) -> Op
         .is_own_account(account)
         .then(|| format!("{account} is your own account (--own-account)"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::{evaluate, lint, LintCode, Severity};
+    use proptest::prelude::*;
+
+    const PARTNER_SESSION: &str = "arn:aws:sts::111122223333:assumed-role/Sync/nightly";
+    const ID: &str = "7M3Q9XKZ2R8TB4WN6PDC";
+
+    fn statement() -> impl Strategy<Value = String> {
+        let effect = prop::sample::select(vec!["Allow", "Deny"]);
+        let principal = prop::sample::select(vec![
+            r#""*""#,
+            r#"{"AWS": "111122223333"}"#,
+            r#"{"AWS": "arn:aws:iam::111122223333:role/Sync"}"#,
+            r#"{"AWS": "444455556666"}"#,
+        ]);
+        let operator = prop::sample::select(vec![
+            "StringEquals",
+            "StringNotEquals",
+            "StringEqualsIfExists",
+            "StringNotEqualsIfExists",
+            "StringLike",
+            "StringNotLike",
+            "ForAllValues:StringEquals",
+            "ForAnyValue:StringEquals",
+            "Null",
+            "",
+        ]);
+        let value = prop::sample::select(vec![ID, "*", "true", "false", "other-000000000000"]);
+        let mfa = any::<bool>();
+        (effect, principal, operator, value, mfa).prop_map(|(e, p, op, v, mfa)| {
+            let mut conditions = Vec::new();
+            if !op.is_empty() {
+                conditions.push(format!(r#""{op}": {{"sts:ExternalId": "{v}"}}"#));
+            }
+            if mfa {
+                conditions.push(r#""Bool": {"aws:MultiFactorAuthPresent": "true"}"#.to_string());
+            }
+            format!(
+                r#"{{"Effect": "{e}", "Principal": {p}, "Action": "sts:AssumeRole", "Condition": {{{}}}}}"#,
+                conditions.join(", ")
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// A caller the evaluator lets in without the agreed external ID always gives a
+        /// confused-deputy warning, and a warning always has such a caller, or one the
+        /// evaluator cannot decide for (a condition it does not evaluate, which the deputy is
+        /// assumed to meet). The lint and the evaluator never disagree.
+        #[test]
+        fn the_verdict_is_the_evaluators(statements in prop::collection::vec(statement(), 1..4)) {
+            let policy = format!(r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#, statements.join(", "));
+            let warnings = lint(&policy);
+            prop_assume!(!warnings.iter().any(|w| w.severity == Severity::Error));
+            let flagged = warnings.iter().any(|w| w.code == LintCode::ConfusedDeputy);
+            let (mut open, mut undecided) = (false, false);
+            for mfa in [false, true] {
+                for id in [None, Some(OTHER_EXTERNAL_ID)] {
+                    for caller in [
+                        PARTNER_SESSION,
+                        "arn:aws:sts::111122223333:assumed-role/Other/s",
+                        "arn:aws:iam::111122223333:user/u",
+                        "arn:aws:sts::444455556666:assumed-role/X/s",
+                        "arn:aws:iam::444455556666:user/u",
+                        "arn:aws:sts::999988887777:assumed-role/Y/s",
+                    ] {
+                        let mut request = AssumeRoleRequest::new(caller).mfa(mfa);
+                        if let Some(id) = id {
+                            request = request.external_id(id);
+                        }
+                        let decision = evaluate(&policy, &request);
+                        open |= decision.is_allowed();
+                        undecided |= decision.is_unknown();
+                    }
+                }
+            }
+            prop_assert!(!open || flagged, "missed: {}\n{:?}", policy, warnings);
+            prop_assert!(!flagged || open || undecided, "spurious: {}\n{:?}", policy, warnings);
+        }
+    }
+}

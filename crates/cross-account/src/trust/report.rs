@@ -361,4 +361,31 @@ mod tests {
         let json: Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["context"]["own_accounts"][0], "444455556666");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "\\PC{0,300}") {
+            if let Ok(report) = lint_report(&text, &LintOptions::default()) {
+                let _ = (report.to_text(), report.to_json(), report.to_sarif("f"));
+            }
+        }
+
+        #[test]
+        fn never_panics_on_template_shaped_text(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "Resources:", "  R:", "    Type: AWS::IAM::Role", "    Properties:",
+                "      AssumeRolePolicyDocument:", "        Statement:", "          - Effect: Allow",
+                "            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::${Acct}:root'}",
+                "            Action: sts:AssumeRole", "  - [", "&a x", "*a", "!GetAtt R.Arn",
+                "        Version: 2012-10-17", "            Condition: {StringEquals: {sts:ExternalId: !Ref Id}}",
+            ]), 0..24)
+        ) {
+            let text = lines.join("\n");
+            if let Ok(report) = lint_report(&text, &LintOptions::default()) {
+                let _ = (report.to_text(), report.to_json(), report.to_sarif("f"));
+            }
+        }
+    }
 }
