@@ -380,13 +380,18 @@ impl fmt::Display for Decision {
 ///   `ArnLike`, `ArnNotLike`, their `IfExists` forms and `ForAnyValue:`/`ForAllValues:`
 ///   qualifiers, `Bool`, `BoolIfExists` and `Null`, on the keys `sts:ExternalId`,
 ///   `aws:MultiFactorAuthPresent`, `aws:PrincipalArn` and `aws:PrincipalAccount` (key names
-///   case-insensitive). A key absent from the request behaves as in IAM.
+///   case-insensitive). A key absent from the request behaves as in IAM. For a role session,
+///   `aws:PrincipalArn` is its role's ARN with the path, which the session ARN does not carry:
+///   it is unknown unless [`AssumeRoleRequest::principal_role_arn`] gives it.
+/// - A caller that is an account's root user is denied, as STS refuses root user credentials
+///   before reading any policy.
 ///
 /// Never allows by silence: invalid JSON, a document IAM would reject (e.g. with `Resource` or
 /// `NotPrincipal`), a malformed caller ARN, or an operator, key or policy variable it does not
 /// evaluate in a statement that could change the outcome give [`Decision::Unknown`] with the
 /// reason. This function reports everything through [`Decision`]; it never returns an error and
-/// never panics.
+/// never panics. [`check`](super::check) is the same evaluation with invalid input reported as
+/// errors instead.
 ///
 /// # Examples
 ///

@@ -3,10 +3,20 @@
 //!   template.
 //! - [`PermissionPolicy`](crate::trust::PermissionPolicy) writes what the role may do, e.g. read
 //!   one S3 bucket.
-//! - [`evaluate`](crate::trust::evaluate) checks locally, before the role ARN is handed over,
-//!   whether a given caller with a given external ID would be let in, and if not, why.
-//! - [`lint`](crate::trust::lint) flags the confused deputy problem (no external ID) and other
-//!   hygiene issues.
+//! - [`check`](crate::trust::check) checks locally, before the role ARN is handed over,
+//!   whether a given caller with a given external ID would be let in, and if not, why; invalid
+//!   input (a policy IAM rejects, a malformed caller ARN or external ID) is an error.
+//!   [`evaluate`](crate::trust::evaluate) is the same evaluation, answering `Unknown` instead.
+//! - [`lint`](crate::trust::lint) flags the confused deputy problem (decided by the evaluator:
+//!   is a trusted principal let in without the agreed external ID?), federated trusts without
+//!   `sub`/`aud` conditions, services without a source condition, what IAM's grammar rejects,
+//!   and hygiene issues; [`lint_with`](crate::trust::lint_with) takes the trusting side's own
+//!   accounts and organisations.
+//! - [`lint_report`](crate::trust::lint_report) lints every trust policy of a file (a policy, a
+//!   CloudFormation template in YAML or JSON, a Terraform plan) and writes text, JSON or SARIF.
+//!
+//! The module is the `trust` cargo feature (on by default); it brings the YAML parser
+//! `saphyr-parser` for CloudFormation templates.
 //!
 //! # Examples
 //!
