@@ -176,25 +176,13 @@ fn lint_file(args: TrustPolicyLintArgs) -> Result<i32, CliError> {
             // What IAM rejects is invalid input: said on stderr, as for any exit 2.
             let mut errors = Vec::new();
             let mut lines = String::new();
-            for d in &report.documents {
-                let prefix = d
-                    .document
-                    .name
-                    .as_deref()
-                    .map(|n| format!("{n}: "))
-                    .unwrap_or_default();
-                for w in &d.warnings {
-                    if w.severity == Severity::Error {
-                        errors.push(format!("{}: {prefix}{w}", shown(&args.file)));
-                    } else {
-                        lines.push_str(&format!("{prefix}{w}\n"));
-                    }
+            for (severity, line) in report.text_lines() {
+                if severity == Severity::Error {
+                    errors.push(format!("{}: {line}", shown(&args.file)));
+                } else {
+                    lines.push_str(&line);
+                    lines.push('\n');
                 }
-            }
-            // Notes on what could not be linted or resolved come after the findings.
-            for note in report.to_text().lines().filter(|l| l.contains("note: ")) {
-                lines.push_str(note);
-                lines.push('\n');
             }
             if !lines.is_empty() {
                 super::print_stdout(&lines)?;

@@ -34,23 +34,28 @@ pub(crate) enum Base {
     Null,
 }
 
+/// The operators this evaluator evaluates, by their IAM names.
+const EVALUATED_OPERATORS: &[(&str, Base)] = &[
+    ("StringEquals", Base::StringEquals),
+    ("StringNotEquals", Base::StringNotEquals),
+    ("StringEqualsIgnoreCase", Base::StringEqualsIgnoreCase),
+    ("StringNotEqualsIgnoreCase", Base::StringNotEqualsIgnoreCase),
+    ("StringLike", Base::StringLike),
+    ("StringNotLike", Base::StringNotLike),
+    ("ArnEquals", Base::ArnEquals),
+    ("ArnNotEquals", Base::ArnNotEquals),
+    ("ArnLike", Base::ArnLike),
+    ("ArnNotLike", Base::ArnNotLike),
+    ("Bool", Base::Bool),
+    ("Null", Base::Null),
+];
+
 impl Base {
     fn from_name(name: &str) -> Option<Base> {
-        Some(match name {
-            "StringEquals" => Base::StringEquals,
-            "StringNotEquals" => Base::StringNotEquals,
-            "StringEqualsIgnoreCase" => Base::StringEqualsIgnoreCase,
-            "StringNotEqualsIgnoreCase" => Base::StringNotEqualsIgnoreCase,
-            "StringLike" => Base::StringLike,
-            "StringNotLike" => Base::StringNotLike,
-            "ArnEquals" => Base::ArnEquals,
-            "ArnNotEquals" => Base::ArnNotEquals,
-            "ArnLike" => Base::ArnLike,
-            "ArnNotLike" => Base::ArnNotLike,
-            "Bool" => Base::Bool,
-            "Null" => Base::Null,
-            _ => return None,
-        })
+        EVALUATED_OPERATORS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, base)| *base)
     }
 
     /// Whether the operator is the negation of a matching one (`StringNotEquals`, ...).
@@ -133,8 +138,10 @@ pub(crate) fn check_grammar(name: &str) -> Result<(), String> {
     if Base::from_name(base).is_some() || UNSUPPORTED_IAM_OPERATORS.contains(&base) {
         return Ok(());
     }
-    let hint = IAM_OPERATOR_NAMES
+    let hint = EVALUATED_OPERATORS
         .iter()
+        .map(|(known, _)| known)
+        .chain(UNSUPPORTED_IAM_OPERATORS)
         .find(|known| known.eq_ignore_ascii_case(base))
         .map(|known| format!(" (operators are case-sensitive: did you mean {known:?}?)"))
         .unwrap_or_default();
@@ -142,37 +149,6 @@ pub(crate) fn check_grammar(name: &str) -> Result<(), String> {
         "{name:?} is not an IAM condition operator{hint}; IAM rejects the policy"
     ))
 }
-
-/// Every base operator of the IAM grammar, for the misspelling hint.
-const IAM_OPERATOR_NAMES: &[&str] = &[
-    "StringEquals",
-    "StringNotEquals",
-    "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase",
-    "StringLike",
-    "StringNotLike",
-    "ArnEquals",
-    "ArnNotEquals",
-    "ArnLike",
-    "ArnNotLike",
-    "Bool",
-    "Null",
-    "NumericEquals",
-    "NumericNotEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "BinaryEquals",
-    "IpAddress",
-    "NotIpAddress",
-];
 
 /// Condition keys that hold one value in an AssumeRole request (set operators make no sense
 /// on them). Compared case-insensitively. OIDC `...:sub` keys are single-valued as well.

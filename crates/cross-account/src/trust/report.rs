@@ -90,9 +90,19 @@ impl LintReport {
     }
 
     /// One `[NAME: ]CODE: MESSAGE` line per finding (the name for templates and plans), then
-    /// a `note:` line for each policy that could not be linted or has unresolved references.
+    /// a `[NAME: ]note: ...` line for each policy that could not be linted or has unresolved
+    /// references.
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
+        self.text_lines()
+            .into_iter()
+            .map(|(_, line)| line + "\n")
+            .collect()
+    }
+
+    /// The lines of [`to_text`](LintReport::to_text), each with its severity (notes about a
+    /// document are [`Severity::Note`]), so a front end can send errors elsewhere.
+    pub fn text_lines(&self) -> Vec<(Severity, String)> {
+        let mut out = Vec::new();
         for d in &self.documents {
             let prefix = d
                 .document
@@ -101,10 +111,10 @@ impl LintReport {
                 .map(|n| format!("{n}: "))
                 .unwrap_or_default();
             for w in &d.warnings {
-                out.push_str(&format!("{prefix}{w}\n"));
+                out.push((w.severity, format!("{prefix}{w}")));
             }
             for note in notes(&d.document) {
-                out.push_str(&format!("{prefix}note: {note}\n"));
+                out.push((Severity::Note, format!("{prefix}note: {note}")));
             }
         }
         out
