@@ -15,8 +15,12 @@ from typing_extensions import Self
 from cross_account._boto3 import CrossAccountCredentials
 
 __all__ = [
+    "DEFAULT_ROLE_NAME",
     "Credentials",
     "CrossAccountSession",
+    "Decision",
+    "LintReport",
+    "LintWarning",
     "RoleArn",
     "Secret",
     "__version__",
@@ -26,6 +30,7 @@ __all__ = [
     "s3_read_only_policy_json",
     "trust_evaluate",
     "trust_lint",
+    "trust_lint_report",
     "trust_policy_cloudformation",
     "trust_policy_json",
 ]
@@ -186,10 +191,10 @@ def trust_policy_json(
     allow_tag_session: bool = False,
     partition: str = "aws",
 ) -> str:
-    """The trust policy (pretty JSON); see ``cross_account.trust.trust_policy``."""
+    """The role's trust policy: an IAM policy document (pretty JSON, Version 2012-10-17)."""
 
 def trust_policy_cloudformation(
-    role_name: str = "DemoRole",
+    role_name: str | None = None,
     *,
     trusted_accounts: Iterable[str] | None = None,
     trusted_principals: Iterable[str] | None = None,
@@ -201,25 +206,123 @@ def trust_policy_cloudformation(
     s3_read_bucket: str | None = None,
     s3_read_prefix: str | None = None,
 ) -> str:
-    """The CloudFormation template (YAML); see ``cross_account.trust.cloudformation``."""
+    """A CloudFormation template (YAML) with one ``AWS::IAM::Role``."""
 
 def s3_read_only_policy_json(
     bucket: str, prefix: str | None = None, *, partition: str = "aws"
 ) -> str:
-    """The S3 read-only permission policy (pretty JSON); see ``cross_account.trust``."""
+    """A permission policy (pretty JSON) that lets the role read one S3 bucket."""
+
+DEFAULT_ROLE_NAME: str
+
+@final
+class Decision:
+    """What a trust policy decides for one AssumeRole request."""
+
+    def __new__(
+        cls,
+        kind: Literal["allowed", "denied", "unknown"],
+        reason: str | None = None,
+        statement: int | None = None,
+        sid: str | None = None,
+    ) -> Decision: ...
+    @property
+    def kind(self) -> Literal["allowed", "denied", "unknown"]:
+        """``"allowed"``, ``"denied"`` or ``"unknown"``."""
+    @property
+    def reason(self) -> str | None:
+        """Why it is denied or unknown; ``None`` when allowed."""
+    @property
+    def statement(self) -> int | None:
+        """The statement concerned (``Statement[i]``, counted from 0), if any."""
+    @property
+    def sid(self) -> str | None:
+        """The ``Sid`` of the statement that allows, if it has one."""
+    @property
+    def allowed(self) -> bool:
+        """Whether the request is allowed."""
+    @property
+    def denied(self) -> bool:
+        """Whether the request is denied."""
+    @property
+    def unknown(self) -> bool:
+        """Whether the local evaluator cannot decide."""
+    def to_json(self) -> str:
+        """The decision as one JSON object."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(
+        self,
+    ) -> tuple[type[Decision], tuple[str, str | None, int | None, str | None]]: ...
+
+@final
+class LintWarning:
+    """One finding of ``lint``."""
+
+    def __new__(cls, code: str, message: str, statement: int | None = None) -> LintWarning: ...
+    @property
+    def code(self) -> str:
+        """What kind of problem it is, e.g. ``"confused-deputy"``."""
+    @property
+    def message(self) -> str:
+        """What is wrong, where, and what to do instead."""
+    @property
+    def statement(self) -> int | None:
+        """The statement concerned (``Statement[i]``, counted from 0), if any."""
+    @property
+    def severity(self) -> Literal["error", "warning", "note"]:
+        """``"error"`` (IAM rejects the policy), ``"warning"`` or ``"note"``."""
+    @property
+    def help(self) -> str:
+        """The rule's help text: what it checks and how to fix it."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[type[LintWarning], tuple[str, str, int | None]]: ...
+
+@final
+class LintReport:
+    """The lint of every trust policy in one file."""
+
+    @property
+    def documents(self) -> list[tuple[str | None, list[LintWarning]]]:
+        """``[(name, [LintWarning, ...]), ...]`` in file order."""
+    @property
+    def has_errors(self) -> bool:
+        """Whether IAM would reject a policy."""
+    @property
+    def has_warnings(self) -> bool:
+        """Whether there is a finding of severity ``"warning"``."""
+    def to_json(self) -> str:
+        """The report as JSON."""
+    def to_sarif(self, uri: str) -> str:
+        """The report as SARIF 2.1.0."""
 
 def trust_evaluate(
-    policy_json: str,
+    policy_json: str | Mapping[str, Any],
     principal_arn: str,
     external_id: str | None = None,
     mfa: bool = False,
     *,
     long_term_credentials: bool = False,
-) -> tuple[Literal["allowed", "denied", "unknown"], str | None, int | None, str | None]:
-    """``(kind, reason, statement, sid)``; see ``cross_account.trust.evaluate``."""
+    principal_role_arn: str | None = None,
+) -> Decision:
+    """Would this trust policy let this caller assume the role? Locally, as IAM would."""
 
-def trust_lint(policy_json: str) -> list[tuple[str, str, int | None]]:
-    """``[(code, message, statement), ...]``; see ``cross_account.trust.lint``."""
+def trust_lint(
+    policy_json: str | Mapping[str, Any],
+    *,
+    own_accounts: Iterable[str] | None = None,
+    orgs: Iterable[str] | None = None,
+) -> list[LintWarning]:
+    """Confused-deputy, federation, grammar and hygiene findings for a trust policy."""
+
+def trust_lint_report(
+    text: str,
+    *,
+    own_accounts: Iterable[str] | None = None,
+    orgs: Iterable[str] | None = None,
+) -> LintReport:
+    """Lints every trust policy in a policy, CloudFormation template or Terraform plan."""
 
 def _after_fork_in_child() -> None: ...
 def _shutdown() -> None: ...

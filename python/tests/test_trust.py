@@ -269,7 +269,10 @@ def test_cloudformation_invalid(kwargs: dict[str, Any], field: str) -> None:
 
 def test_evaluate_the_external_id() -> None:
     p = policy()
-    for principal in (USER, SESSION, "arn:aws:iam::111122223333:root"):
+    root = trust.evaluate(p, "arn:aws:iam::111122223333:root", EXTERNAL_ID)
+    assert root.denied
+    assert "Roles may not be assumed by root accounts" in (root.reason or "")
+    for principal in (USER, SESSION):
         decision = trust.evaluate(p, principal, EXTERNAL_ID)
         assert decision == Decision(kind="allowed", statement=0)
         assert decision.allowed
@@ -433,9 +436,10 @@ def test_lint_every_kind() -> None:
         "confused-deputy",
         "external-id-wildcard",
         "external-id-if-exists",
-        "short-external-id",
     ):
         assert code in codes
+    # A pattern's length says nothing: the wildcard warning covers it.
+    assert "short-external-id" not in codes
     assert [w.code for w in trust.lint(policy(external_ids=["short-id"]))] == ["short-external-id"]
 
 
@@ -443,3 +447,119 @@ def test_lint_invalid_policy_is_one_warning() -> None:
     (warning,) = trust.lint("not json")
     assert warning == LintWarning(code="invalid-policy", message=warning.message, statement=None)
     assert warning.message.startswith("not a valid trust policy: ")
+
+
+# --- issue 18: the same core code as the command line ------------------------------------
+
+OPEN_TEMPLATE = """\
+Resources:
+  Partner:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:${AWS::Partition}:iam::111122223333:root'}
+            Action: sts:AssumeRole
+  Ci:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Federated: !Sub >-
+                arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com
+            Action: sts:AssumeRoleWithWebIdentity
+            Condition:
+              StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+              StringLike: {token.actions.githubusercontent.com:sub: '*'}
+"""
+
+
+def test_str_is_the_cores_display() -> None:
+    assert str(Decision("allowed", statement=2, sid="S")) == 'allowed by Statement[2] (Sid "S")'
+    assert str(Decision("denied", "no", 1)) == "denied: no"
+    assert str(Decision("unknown", "why")) == "unknown: why"
+    warning = LintWarning("old-version", "use 2012-10-17")
+    assert str(warning) == "old-version: use 2012-10-17"
+    assert warning.severity == "warning"
+    assert "2012-10-17" in warning.help
+    for bad in (
+        lambda: Decision("maybe", "x"),
+        lambda: Decision("allowed"),
+        lambda: Decision("denied"),
+        lambda: LintWarning("no-such-code", "x"),
+    ):
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_lint_grammar_federation_and_context() -> None:
+    wildcard = json.loads(policy())
+    wildcard["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::111122223333:role/*"}
+    (error,) = trust.lint(wildcard)
+    assert (error.code, error.severity) == ("wildcard-in-principal-arn", "error")
+    with pytest.raises(InvalidParameterError) as excinfo:
+        trust.evaluate(wildcard, SESSION, EXTERNAL_ID)
+    assert excinfo.value.field == "policy_json"
+
+    own = json.loads(policy())
+    own["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::444455556666:role/Deployer"}
+    del own["Statement"][0]["Condition"]
+    assert [w.code for w in trust.lint(own)] == ["confused-deputy"]
+    (note,) = trust.lint(own, own_accounts=["444455556666"])
+    assert (note.code, note.severity) == ("confused-deputy-quieted", "note")
+    assert "your own account (--own-account)" in note.message
+    with pytest.raises(InvalidParameterError) as excinfo:
+        trust.lint(own, own_accounts=["12"])
+    assert excinfo.value.field == "own_accounts"
+    with pytest.raises(InvalidParameterError) as excinfo:
+        trust.lint(own, orgs=["acme"])
+    assert excinfo.value.field == "orgs"
+
+
+def test_evaluate_principal_role_arn() -> None:
+    doc = json.loads(policy())
+    doc["Statement"][0]["Condition"]["ArnEquals"] = {
+        "aws:PrincipalArn": "arn:aws:iam::111122223333:role/ops/Sync"
+    }
+    assert trust.evaluate(doc, SESSION, EXTERNAL_ID).unknown
+    role = "arn:aws:iam::111122223333:role/ops/Sync"
+    assert trust.evaluate(doc, SESSION, EXTERNAL_ID, principal_role_arn=role).allowed
+    with pytest.raises(InvalidParameterError) as excinfo:
+        trust.evaluate(doc, SESSION, EXTERNAL_ID, principal_role_arn="arn:aws:iam::1:role/X")
+    assert excinfo.value.field == "principal_role_arn"
+
+
+def test_lint_report_reads_templates_and_writes_sarif() -> None:
+    report = trust.lint_report(OPEN_TEMPLATE)
+    assert report.has_warnings
+    assert not report.has_errors
+    names = [name for name, _ in report.documents]
+    assert names == ["Partner", "Ci"]
+    codes = {name: [w.code for w in warnings] for name, warnings in report.documents}
+    assert codes == {"Partner": ["confused-deputy"], "Ci": ["oidc-sub-wildcard"]}
+    assert str(report).startswith(
+        "Partner: confused-deputy: Statement[0] lets arn:aws:iam::111122223333:root"
+    )
+    sarif = json.loads(report.to_sarif("template.yaml"))
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["confused-deputy", "oidc-sub-wildcard"]
+    location = results[1]["locations"][0]
+    assert location["physicalLocation"]["region"]["startLine"] == 11
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == "Ci/Statement[0]"
+    as_json = json.loads(report.to_json())
+    assert as_json["summary"] == {"errors": 0, "warnings": 2, "notes": 0}
+    # The template `cloudformation()` writes lints clean.
+    generated = trust.cloudformation(trusted_accounts=[PARTNER], external_ids=[EXTERNAL_ID])
+    assert "DemoRole" in generated and trust.DEFAULT_ROLE_NAME == "DemoRole"
+    clean = trust.lint_report(generated)
+    assert [name for name, _ in clean.documents] == ["DemoRole"]
+    assert not clean.has_warnings
+    with pytest.raises(InvalidParameterError) as excinfo:
+        trust.lint_report("Resources:\n  A: [\n")
+    assert excinfo.value.field == "template"

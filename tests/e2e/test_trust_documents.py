@@ -496,3 +496,40 @@ def test_cloudformation_template_builds_the_same_role(
             aws, role_arn, external_id
         ), external_id
     assert moto_allows(aws, role_arn, RIGHT)
+
+
+def test_corpus_side_by_side_with_checkov(cli_bin: Path) -> None:
+    """The trust corpus' CloudFormation forms, linted by cross-account and by checkov.
+
+    Both tools run on the same files and must give what `tests/trust-corpus/checkov-results.json`
+    and `docs/trust-corpus.md` record (regenerate them with the script's --write). checkov comes
+    from its own virtualenv (scripts/ensure-checkov; `CHECKOV` names it when the test command
+    installed it already) and runs without network.
+    """
+    checkov = os.environ.get("CHECKOV")
+    if not checkov:
+        done = subprocess.run(
+            [str(REPO / "scripts" / "ensure-checkov")],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if done.returncode != 0:
+            fail_or_skip(f"checkov could not be installed: {done.stderr[-800:]}")
+        checkov = done.stdout.strip().splitlines()[-1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tests" / "trust-corpus" / "checkov_compare.py"),
+            "--checkov",
+            checkov,
+            "--cross-account",
+            str(cli_bin),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

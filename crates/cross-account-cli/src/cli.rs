@@ -522,30 +522,43 @@ pub enum TrustPolicyCommand {
         "      | cross-account trust-policy check --policy - \\\n",
         "      --principal arn:aws:sts::111122223333:assumed-role/Sync/nightly\n\n",
         "Prints one line on stdout: `allowed by Statement[N]`, `denied: REASON` (the Deny that\n",
-        "applied, or the closest Allow and the condition that failed) or `unknown: REASON` (an\n",
-        "operator or key the local evaluator does not know: it never allows by silence). Only the\n",
-        "trust policy is checked: the caller also needs sts:AssumeRole in its own account's policies.\n\n",
+        "applied, the closest Allow and the condition that failed, or STS's refusal of root user\n",
+        "credentials) or `unknown: REASON` (an operator or key the local evaluator does not know,\n",
+        "or aws:PrincipalArn of a session without --principal-role-arn: it never allows by\n",
+        "silence); --format json prints one JSON object instead. Only the trust policy is\n",
+        "checked: the caller also needs sts:AssumeRole in its own account's policies.\n\n",
         "Exit codes:\n",
         "  0  allowed\n",
         "  3  denied\n",
         "  1  unknown: the policy cannot be evaluated locally\n",
-        "  2  usage error or invalid input (unreadable file, not a trust policy, malformed --principal)"
+        "  2  usage error or invalid input (unreadable file, not a trust policy or one IAM rejects,\n",
+        "     malformed --principal)"
     ))]
     Check(TrustPolicyCheckArgs),
 
-    /// Warn about the confused deputy problem (no sts:ExternalId) and other trust policy hygiene.
+    /// Warn about the confused deputy problem, federation gaps, IAM grammar errors and hygiene.
     #[command(after_help = concat!(
         "Examples:\n",
         "  cross-account trust-policy lint trust.json\n",
+        "  cross-account trust-policy lint template.yaml --own-account 444455556666\n",
+        "  terraform show -json plan.out > plan.json && cross-account trust-policy lint plan.json\n",
+        "  cross-account trust-policy lint template.yaml --format sarif > trust.sarif\n",
         "  aws iam get-role --role-name PartnerRole --query Role.AssumeRolePolicyDocument \\\n",
         "      | cross-account trust-policy lint -\n\n",
-        "Prints one `CODE: MESSAGE` line on stdout for each warning: confused-deputy,\n",
-        "wildcard-principal, external-id-wildcard, external-id-if-exists,\n",
-        "external-id-for-all-values, short-external-id, missing-version, old-version.\n\n",
+        "Reads a trust policy, every AWS::IAM::Role of a CloudFormation template (YAML or JSON,\n",
+        "named by logical ID) or every aws_iam_role of a Terraform plan (named by address). Prints\n",
+        "one `[NAME: ]CODE: MESSAGE` line on stdout for each finding (--format json or sarif for\n",
+        "machines). Codes: confused-deputy (decided by the evaluator: a trusted principal is let in\n",
+        "with no external ID, or with another one), wildcard-principal, external-id-wildcard,\n",
+        "external-id-if-exists, external-id-for-all-values, short-external-id, missing-version,\n",
+        "old-version, oidc-sub-missing, oidc-sub-wildcard, oidc-aud-missing, saml-aud-missing,\n",
+        "principal-action-mismatch, service-without-source, set-operator-on-single-valued-key;\n",
+        "errors IAM rejects: invalid-policy, wildcard-in-principal-arn, duplicate-condition-key,\n",
+        "unknown-condition-operator; the note confused-deputy-quieted (--own-account, --org).\n\n",
         "Exit codes:\n",
-        "  0  no warnings\n",
+        "  0  no warnings (notes only)\n",
         "  1  warnings found\n",
-        "  2  usage error or invalid input (unreadable file, not a trust policy IAM would accept)"
+        "  2  usage error or invalid input (unreadable file, a policy IAM would reject)"
     ))]
     Lint(TrustPolicyLintArgs),
 }
@@ -643,6 +656,11 @@ pub struct TrustPolicyCheckArgs {
     #[arg(long, value_name = "ARN")]
     pub principal: String,
 
+    /// For a role session --principal: its role's full ARN, path included (the value of
+    /// aws:PrincipalArn, which the session ARN does not carry).
+    #[arg(long, value_name = "ARN")]
+    pub principal_role_arn: Option<String>,
+
     /// The external ID the caller sends (default: none).
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
@@ -655,13 +673,51 @@ pub struct TrustPolicyCheckArgs {
     /// aws:MultiFactorAuthPresent is then absent rather than "false".
     #[arg(long)]
     pub long_term_credentials: bool,
+
+    /// Output format: one line of text, or one JSON object
+    /// {"decision", "reason", "statement", "sid"}.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// `allowed by Statement[N]`, `denied: REASON` or `unknown: REASON`.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// One `[NAME: ]CODE: MESSAGE` line per finding.
+    Text,
+    /// One JSON object: documents, findings, context, summary.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
 }
 
 #[derive(Debug, Args)]
 pub struct TrustPolicyLintArgs {
-    /// The trust policy (JSON) to lint; `-` reads it from stdin.
+    /// A trust policy (JSON), a CloudFormation template (YAML or JSON) or a Terraform plan
+    /// (`terraform show -json`); `-` reads it from stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+
+    /// An account of your own (12 digits, repeatable): its principals get a note instead of
+    /// a confused-deputy warning.
+    #[arg(long, value_name = "ID")]
+    pub own_account: Vec<String>,
+
+    /// Your AWS Organizations ID (o-...): aws:PrincipalOrgID conditions on it get a note
+    /// instead of a confused-deputy warning (repeatable).
+    #[arg(long, value_name = "ORG_ID")]
+    pub org: Vec<String>,
 }
 
 /// `900`, `900s`, `15m`, `1h`: whole seconds; the range is checked by the core.

@@ -556,12 +556,21 @@ fn check_allows_the_partner_with_the_external_id_only() {
     let policy = new(&cli, &["--trusted-account", PARTNER, "--external-id", ID]).stdout;
     let file = write(&dir, "trust.json", &policy);
 
-    for principal in [USER, SESSION, "arn:aws:iam::111122223333:root"] {
+    for principal in [USER, SESSION] {
         let run = check(&cli, &file, principal, &["--external-id", ID]);
         run.expect(0);
         assert_eq!(run.stdout, "allowed by Statement[0]\n");
         assert!(run.stderr.is_empty(), "{run:?}");
     }
+    // STS refuses root user credentials whatever the policy says.
+    check(
+        &cli,
+        &file,
+        "arn:aws:iam::111122223333:root",
+        &["--external-id", ID],
+    )
+    .expect(3)
+    .stdout_has("Roles may not be assumed by root accounts");
 
     let wrong = check(&cli, &file, USER, &["--external-id", "abc"]);
     wrong.expect(3);
@@ -796,10 +805,11 @@ fn lint_warnings_exit_1_one_line_each() {
         "confused-deputy",
         "external-id-wildcard",
         "external-id-if-exists",
-        "short-external-id",
     ] {
         assert!(codes.contains(&code), "{code} not in {codes:?}");
     }
+    // A pattern's length says nothing: the wildcard warning covers it.
+    assert!(!codes.contains(&"short-external-id"), "{codes:?}");
 
     let run = run_with_stdin(
         &cli,
@@ -824,4 +834,222 @@ fn lint_invalid_input_exits_2() {
         .expect(2)
         .stderr_has("stdin: invalid-policy: ");
     expect_usage(&cli.run(&["trust-policy", "lint"]), "FILE");
+}
+
+// --- issue 18: grammar, context, inputs and outputs ------------------------------------
+
+#[test]
+fn what_iam_rejects_exits_2_in_check_and_lint() {
+    let cli = cli();
+    let dir = TempDir::new("grammar");
+    for (name, policy, code) in [
+        (
+            "wildcard.json",
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "7M3Q9XKZ2R8TB4WN6PDC"}}}]}"#,
+            "wildcard-in-principal-arn",
+        ),
+        (
+            "case.json",
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "7M3Q9XKZ2R8TB4WN6PDC", "STS:EXTERNALID": "ZZ3Q9XKZ2R8TB4WN6PDC"}}}]}"#,
+            "duplicate-condition-key",
+        ),
+        (
+            "operator.json",
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole", "Condition": {"StringEqual": {"sts:ExternalId": "7M3Q9XKZ2R8TB4WN6PDC"}}}]}"#,
+            "unknown-condition-operator",
+        ),
+    ] {
+        let file = write(&dir, name, policy);
+        expect_usage(
+            &check(&cli, &file, SESSION, &["--external-id", ID]),
+            "IAM would reject this trust policy",
+        );
+        expect_usage(&lint(&cli, &file), &format!("{name}: {code}: "));
+        let sarif = cli.run(&["trust-policy", "lint", &s(&file), "--format", "sarif"]);
+        sarif.expect(2);
+        let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+        assert_eq!(log["runs"][0]["results"][0]["ruleId"], code);
+        assert_eq!(log["runs"][0]["results"][0]["level"], "error");
+    }
+}
+
+#[test]
+fn check_principal_role_arn_and_json_output() {
+    let cli = cli();
+    let dir = TempDir::new("check-role-arn");
+    let file = write(
+        &dir,
+        "path.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole",
+          "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ops/Sync"}}}]}"#,
+    );
+    check(&cli, &file, SESSION, &[])
+        .expect(1)
+        .stdout_has("--principal-role-arn");
+    check(
+        &cli,
+        &file,
+        SESSION,
+        &[
+            "--principal-role-arn",
+            "arn:aws:iam::111122223333:role/ops/Sync",
+        ],
+    )
+    .expect(0);
+    check(
+        &cli,
+        &file,
+        SESSION,
+        &[
+            "--principal-role-arn",
+            "arn:aws:iam::111122223333:role/Sync",
+        ],
+    )
+    .expect(3);
+    expect_usage(
+        &check(
+            &cli,
+            &file,
+            SESSION,
+            &[
+                "--principal-role-arn",
+                "arn:aws:iam::111122223333:role/Other",
+            ],
+        ),
+        "invalid --principal-role-arn: ",
+    );
+    let run = check(&cli, &file, USER, &["--format", "json"]);
+    run.expect(3);
+    let decision: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(decision["decision"], "denied");
+    assert_eq!(decision["statement"], 0);
+    assert!(decision["reason"]
+        .as_str()
+        .unwrap()
+        .contains("aws:PrincipalArn"));
+    let run = check(
+        &cli,
+        &file,
+        SESSION,
+        &[
+            "--principal-role-arn",
+            "arn:aws:iam::111122223333:role/ops/Sync",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        run.expect(0).stdout,
+        "{\"decision\":\"allowed\",\"reason\":null,\"statement\":0,\"sid\":null}\n"
+    );
+}
+
+#[test]
+fn lint_reads_the_template_new_writes_and_terraform_plans() {
+    let cli = cli();
+    let dir = TempDir::new("lint-inputs");
+    let template = new(
+        &cli,
+        &[
+            "--trusted-account",
+            PARTNER,
+            "--external-id",
+            ID,
+            "--format",
+            "cloudformation",
+            "--s3-read-bucket",
+            "partner-reports",
+        ],
+    )
+    .stdout;
+    let yaml = write(&dir, "role.yaml", &template);
+    lint(&cli, &yaml).expect(0).stderr_has("no warnings");
+    // The same template with the external ID condition removed: named by logical ID.
+    let open = write(
+        &dir,
+        "open.yaml",
+        "Resources:\n  Partner:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              AWS: !Sub 'arn:${AWS::Partition}:iam::111122223333:root'\n            Action: sts:AssumeRole\n          - Effect: Allow\n            Principal: {AWS: !GetAtt Deployer.Arn}\n            Action: sts:AssumeRole\n  Deployer:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}]}\n",
+    );
+    let run = lint(&cli, &open);
+    run.expect(1)
+        .stdout_has("Partner: confused-deputy: Statement[0] lets arn:aws:iam::111122223333:root")
+        .stdout_has("Partner: confused-deputy-quieted: Statement[1] lets arn:aws:iam::000000000000:role/Deployer")
+        .stdout_has("Deployer: service-without-source: ");
+    let run = cli.run(&[
+        "trust-policy",
+        "lint",
+        &s(&open),
+        "--own-account",
+        "444455556666",
+        "--format",
+        "json",
+    ]);
+    run.expect(1);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["documents"][0]["name"], "Partner");
+    assert_eq!(report["documents"][0]["line"], 2);
+    assert_eq!(report["context"]["own_accounts"][0], "444455556666");
+    assert!(run
+        .stdout
+        .contains("arn:aws:iam::444455556666:role/Deployer"));
+    let sarif = cli.run(&["trust-policy", "lint", &s(&open), "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif.expect(1).stdout).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        s(&open)
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "Partner/Statement[0]"
+    );
+
+    let plan = write(
+        &dir,
+        "plan.json",
+        &json!({"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {"root_module": {"resources": [
+            {"address": "aws_iam_role.ci", "mode": "managed", "type": "aws_iam_role", "values": {"assume_role_policy":
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": {"Federated": "arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}]}).to_string()}}]}}})
+        .to_string(),
+    );
+    lint(&cli, &plan)
+        .expect(1)
+        .stdout_has("aws_iam_role.ci: oidc-sub-missing: Statement[0] trusts token.actions.githubusercontent.com");
+}
+
+#[test]
+fn lint_context_quiets_and_says_so() {
+    let cli = cli();
+    let dir = TempDir::new("lint-context");
+    let file = write(
+        &dir,
+        "org.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+          "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}"#,
+    );
+    lint(&cli, &file).expect(1).stdout_has("confused-deputy: ");
+    let run = cli.run(&["trust-policy", "lint", &s(&file), "--org", "o-a1b2c3d4e5"]);
+    run.expect(0)
+        .stdout_has("confused-deputy-quieted: ")
+        .stdout_has("your organisation (--org)");
+    expect_usage(
+        &cli.run(&["trust-policy", "lint", &s(&file), "--own-account", "12"]),
+        "invalid --own-account: ",
+    );
+    expect_usage(
+        &cli.run(&["trust-policy", "lint", &s(&file), "--org", "acme"]),
+        "invalid --org: ",
+    );
+    let broken = write(&dir, "broken.yaml", "Resources:\n  A: [\n");
+    expect_usage(
+        &lint(&cli, &broken),
+        "broken.yaml: the CloudFormation template cannot be read",
+    );
 }

@@ -28,6 +28,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(trust::s3_read_only_policy_json, m)?)?;
     m.add_function(wrap_pyfunction!(trust::trust_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(trust::trust_lint, m)?)?;
+    m.add_function(wrap_pyfunction!(trust::trust_lint_report, m)?)?;
+    m.add_class::<trust::PyDecision>()?;
+    m.add_class::<trust::PyLintWarning>()?;
+    m.add_class::<trust::PyLintReport>()?;
+    m.add("DEFAULT_ROLE_NAME", cross_account::trust::DEFAULT_ROLE_NAME)?;
     let after_fork = wrap_pyfunction!(runtime::_after_fork_in_child, m)?;
     m.add_function(after_fork.clone())?;
     // A forked child must not use the parent's runtime, whose threads it does not have.

@@ -48,6 +48,7 @@ mod refresh;
 mod session;
 mod sts;
 /// The trusting side: the account that owns the resources and creates the role.
+#[cfg(feature = "trust")]
 pub mod trust;
 mod validate;
 

@@ -5,19 +5,16 @@ use std::io::Read;
 use std::path::Path;
 
 use cross_account::trust::{
-    evaluate, lint, AssumeRoleRequest, Decision, LintCode, LintWarning, PermissionPolicy,
-    TrustPolicy,
+    check as check_policy, lint, lint_report, s3_read_only_permissions, AssumeRoleRequest,
+    Decision, LintOptions, PermissionPolicy, Severity, TrustPolicy, DEFAULT_ROLE_NAME,
 };
-use cross_account::{Error, ExternalId};
+use cross_account::Error;
 
 use crate::cli::{
-    PolicyFormat, PolicyPart, TrustPolicyCheckArgs, TrustPolicyCommand, TrustPolicyLintArgs,
-    TrustPolicyNewArgs,
+    CheckFormat, LintFormat, PolicyFormat, PolicyPart, TrustPolicyCheckArgs, TrustPolicyCommand,
+    TrustPolicyLintArgs, TrustPolicyNewArgs,
 };
-use crate::error::{CliError, EXIT_ACCESS_DENIED, EXIT_OK, EXIT_OTHER};
-
-/// The role name of `--format cloudformation` without `--role-name`, as in the scenario.
-const DEFAULT_ROLE_NAME: &str = "DemoRole";
+use crate::error::{CliError, EXIT_ACCESS_DENIED, EXIT_OK, EXIT_OTHER, EXIT_USAGE};
 
 /// `trust-policy lint` found warnings.
 const EXIT_WARNINGS: i32 = EXIT_OTHER;
@@ -72,16 +69,12 @@ fn new(args: TrustPolicyNewArgs) -> Result<i32, CliError> {
     }
     let trust = builder.build().map_err(invalid)?;
 
-    let permissions = match &args.s3_read_bucket {
-        Some(bucket) => {
-            vec![
-                PermissionPolicy::s3_read_only(bucket, args.s3_read_prefix.as_deref())
-                    .and_then(|p| p.with_partition(&args.partition))
-                    .map_err(invalid)?,
-            ]
-        }
-        None => Vec::new(),
-    };
+    let permissions = s3_read_only_permissions(
+        args.s3_read_bucket.as_deref(),
+        args.s3_read_prefix.as_deref(),
+        &args.partition,
+    )
+    .map_err(invalid)?;
 
     let trust_json = trust.to_json();
     let text = match (args.format, args.print) {
@@ -120,20 +113,28 @@ fn new(args: TrustPolicyNewArgs) -> Result<i32, CliError> {
 
 fn check(args: TrustPolicyCheckArgs) -> Result<i32, CliError> {
     let policy = read_policy(&args.policy)?;
-    reject_invalid_policy(&policy, &args.policy)?;
-    reject_invalid_principal(&args.principal)?;
-
     let mut request = AssumeRoleRequest::new(args.principal.as_str())
         .mfa(args.mfa)
         .long_term_credentials(args.long_term_credentials);
     if let Some(id) = &args.external_id {
-        // STS refuses a malformed ExternalId before any policy is read.
-        let id = ExternalId::new(id.as_str()).map_err(invalid)?;
         request = request.external_id(id.as_str());
     }
-
-    let decision = evaluate(&policy, &request);
-    super::print_stdout(&format!("{decision}\n"))?;
+    if let Some(role_arn) = &args.principal_role_arn {
+        request = request.principal_role_arn(role_arn.as_str());
+    }
+    let decision = check_policy(&policy, &request).map_err(|err| match err {
+        Error::InvalidParameter {
+            field: "policy",
+            reason,
+            ..
+        } => CliError::usage(format!("{}: {reason}", shown(&args.policy))),
+        other => invalid(other),
+    })?;
+    let line = match args.format {
+        CheckFormat::Text => decision.to_string(),
+        CheckFormat::Json => decision.to_json(),
+    };
+    super::print_stdout(&format!("{line}\n"))?;
     Ok(match decision {
         Decision::Allowed { .. } => EXIT_OK,
         Decision::Denied { .. } => EXIT_ACCESS_DENIED,
@@ -141,53 +142,73 @@ fn check(args: TrustPolicyCheckArgs) -> Result<i32, CliError> {
     })
 }
 
-/// A policy IAM would not accept is invalid input (exit 2), not an undecidable one (exit 1).
-fn reject_invalid_policy(policy: &str, path: &Path) -> Result<(), CliError> {
-    match lint(policy)
-        .into_iter()
-        .find(|w| w.code == LintCode::InvalidPolicy)
-    {
-        Some(w) => Err(CliError::usage(format!("{}: {}", shown(path), w.message))),
-        None => Ok(()),
-    }
-}
-
-/// The core reports a malformed caller ARN as an `Unknown` decision; the command line reports
-/// it as invalid input. A policy that allows everyone tells the two apart: it can only be
-/// undecidable because of the caller ARN.
-fn reject_invalid_principal(principal: &str) -> Result<(), CliError> {
-    const ANYONE: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}"#;
-    match evaluate(ANYONE, &AssumeRoleRequest::new(principal)) {
-        Decision::Unknown { reason, .. } => {
-            Err(CliError::usage(format!("invalid --principal: {reason}")))
-        }
-        _ => Ok(()),
-    }
-}
-
 // --- lint --------------------------------------------------------------------------------
 
 fn lint_file(args: TrustPolicyLintArgs) -> Result<i32, CliError> {
-    let policy = read_policy(&args.file)?;
-    let warnings: Vec<LintWarning> = lint(&policy);
-    if let Some(w) = warnings.iter().find(|w| w.code == LintCode::InvalidPolicy) {
-        return Err(CliError::usage(format!(
-            "{}: {}: {}",
-            shown(&args.file),
-            w.code,
-            w.message
-        )));
+    let text = read_policy(&args.file)?;
+    let mut options = LintOptions::builder();
+    for account in &args.own_account {
+        options = options.own_account(account.as_str());
     }
-    if warnings.is_empty() {
-        crate::stdio::stderr_line(&format!(
-            "cross-account: {}: no warnings",
-            shown(&args.file)
-        ));
-        return Ok(EXIT_OK);
+    for org in &args.org {
+        options = options.org(org.as_str());
     }
-    let out: String = warnings.iter().map(|w| format!("{w}\n")).collect();
-    super::print_stdout(&out)?;
-    Ok(EXIT_WARNINGS)
+    let options = options.build().map_err(invalid)?;
+    let report = lint_report(&text, &options).map_err(|err| match err {
+        Error::InvalidParameter { reason, .. } => {
+            CliError::usage(format!("{}: {reason}", shown(&args.file)))
+        }
+        other => CliError::from(other),
+    })?;
+    let code = if report.has_errors() {
+        EXIT_USAGE
+    } else if report.has_warnings() {
+        EXIT_WARNINGS
+    } else {
+        EXIT_OK
+    };
+    match args.format {
+        LintFormat::Json => super::print_stdout(&(report.to_json() + "\n"))?,
+        LintFormat::Sarif => {
+            super::print_stdout(&(report.to_sarif(&artifact_uri(&args.file)) + "\n"))?
+        }
+        LintFormat::Text => {
+            // What IAM rejects is invalid input: said on stderr, as for any exit 2.
+            let mut errors = Vec::new();
+            let mut lines = String::new();
+            for (severity, line) in report.text_lines() {
+                if severity == Severity::Error {
+                    errors.push(format!("{}: {line}", shown(&args.file)));
+                } else {
+                    lines.push_str(&line);
+                    lines.push('\n');
+                }
+            }
+            if !lines.is_empty() {
+                super::print_stdout(&lines)?;
+            }
+            if !errors.is_empty() {
+                return Err(CliError::usage(errors.join("; ")));
+            }
+            if report.documents.is_empty() {
+                crate::stdio::stderr_line(&format!(
+                    "cross-account: {}: no trust policy found (no AWS::IAM::Role, no aws_iam_role)",
+                    shown(&args.file)
+                ));
+            } else if code == EXIT_OK {
+                crate::stdio::stderr_line(&format!(
+                    "cross-account: {}: no warnings",
+                    shown(&args.file)
+                ));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// The file as SARIF names it: the path as given, with `/` separators (`stdin` for `-`).
+fn artifact_uri(path: &Path) -> String {
+    shown(path).replace('\\', "/")
 }
 
 // --- shared ------------------------------------------------------------------------------
@@ -235,6 +256,10 @@ fn flag_for(field: &str) -> &'static str {
         "external_id" => "--external-id",
         "partition" => "--partition",
         "role_name" => "--role-name",
+        "principal_arn" => "--principal",
+        "principal_role_arn" => "--principal-role-arn",
+        "own_account" => "--own-account",
+        "org" => "--org",
         "bucket" => "--s3-read-bucket",
         "prefix" => "--s3-read-prefix",
         _ => "parameter",
@@ -255,24 +280,12 @@ mod tests {
             "role_name",
             "bucket",
             "prefix",
+            "principal_arn",
+            "principal_role_arn",
+            "own_account",
+            "org",
         ] {
             assert!(flag_for(field).starts_with("--"), "{field}");
-        }
-    }
-
-    #[test]
-    fn malformed_principals_are_told_apart_from_undecidable_policies() {
-        assert!(reject_invalid_principal("arn:aws:iam::111122223333:user/alice").is_ok());
-        assert!(
-            reject_invalid_principal("arn:aws:sts::111122223333:assumed-role/Sync/nightly").is_ok()
-        );
-        for bad in ["", "alice", "111122223333", "arn:aws:iam::12:user/a"] {
-            let err = reject_invalid_principal(bad).unwrap_err();
-            assert_eq!(err.exit_code(), 2, "{bad}");
-            assert!(
-                err.to_string().starts_with("invalid --principal: "),
-                "{err}"
-            );
         }
     }
 }

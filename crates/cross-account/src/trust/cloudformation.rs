@@ -11,6 +11,15 @@ use super::json::{quote, Json};
 use super::permissions::PermissionPolicy;
 use super::policy::TrustPolicy;
 
+/// The role name of a CloudFormation template when none is given (the scenario's role).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(cross_account::trust::DEFAULT_ROLE_NAME, "DemoRole");
+/// ```
+pub const DEFAULT_ROLE_NAME: &str = "DemoRole";
+
 impl TrustPolicy {
     /// A CloudFormation template in YAML with one `AWS::IAM::Role` named `role_name`: this
     /// policy as `AssumeRolePolicyDocument`, each permission policy as an inline policy under

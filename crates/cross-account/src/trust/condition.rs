@@ -34,23 +34,28 @@ pub(crate) enum Base {
     Null,
 }
 
+/// The operators this evaluator evaluates, by their IAM names.
+const EVALUATED_OPERATORS: &[(&str, Base)] = &[
+    ("StringEquals", Base::StringEquals),
+    ("StringNotEquals", Base::StringNotEquals),
+    ("StringEqualsIgnoreCase", Base::StringEqualsIgnoreCase),
+    ("StringNotEqualsIgnoreCase", Base::StringNotEqualsIgnoreCase),
+    ("StringLike", Base::StringLike),
+    ("StringNotLike", Base::StringNotLike),
+    ("ArnEquals", Base::ArnEquals),
+    ("ArnNotEquals", Base::ArnNotEquals),
+    ("ArnLike", Base::ArnLike),
+    ("ArnNotLike", Base::ArnNotLike),
+    ("Bool", Base::Bool),
+    ("Null", Base::Null),
+];
+
 impl Base {
     fn from_name(name: &str) -> Option<Base> {
-        Some(match name {
-            "StringEquals" => Base::StringEquals,
-            "StringNotEquals" => Base::StringNotEquals,
-            "StringEqualsIgnoreCase" => Base::StringEqualsIgnoreCase,
-            "StringNotEqualsIgnoreCase" => Base::StringNotEqualsIgnoreCase,
-            "StringLike" => Base::StringLike,
-            "StringNotLike" => Base::StringNotLike,
-            "ArnEquals" => Base::ArnEquals,
-            "ArnNotEquals" => Base::ArnNotEquals,
-            "ArnLike" => Base::ArnLike,
-            "ArnNotLike" => Base::ArnNotLike,
-            "Bool" => Base::Bool,
-            "Null" => Base::Null,
-            _ => return None,
-        })
+        EVALUATED_OPERATORS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, base)| *base)
     }
 
     /// Whether the operator is the negation of a matching one (`StringNotEquals`, ...).
@@ -113,7 +118,90 @@ const UNSUPPORTED_IAM_OPERATORS: &[&str] = &[
     "NotIpAddress",
 ];
 
+/// Checks an operator name against IAM's grammar (not against what this evaluator supports):
+/// `Err` says why IAM would reject the policy.
+pub(crate) fn check_grammar(name: &str) -> Result<(), String> {
+    let rest = name
+        .strip_prefix("ForAnyValue:")
+        .or_else(|| name.strip_prefix("ForAllValues:"));
+    let qualified = rest.is_some();
+    let rest = rest.unwrap_or(name);
+    let (if_exists, base) = match rest.strip_suffix("IfExists") {
+        Some(base) => (true, base),
+        None => (false, rest),
+    };
+    if base == "Null" && (if_exists || qualified) {
+        return Err(format!(
+            "{name:?} is not a condition operator: Null takes neither IfExists nor ForAnyValue/ForAllValues"
+        ));
+    }
+    if Base::from_name(base).is_some() || UNSUPPORTED_IAM_OPERATORS.contains(&base) {
+        return Ok(());
+    }
+    let hint = EVALUATED_OPERATORS
+        .iter()
+        .map(|(known, _)| known)
+        .chain(UNSUPPORTED_IAM_OPERATORS)
+        .find(|known| known.eq_ignore_ascii_case(base))
+        .map(|known| format!(" (operators are case-sensitive: did you mean {known:?}?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "{name:?} is not an IAM condition operator{hint}; IAM rejects the policy"
+    ))
+}
+
+/// Condition keys that hold one value in an AssumeRole request (set operators make no sense
+/// on them). Compared case-insensitively. OIDC `...:sub` keys are single-valued as well.
+pub(crate) const SINGLE_VALUED_KEYS: &[&str] = &[
+    "sts:ExternalId",
+    "sts:RoleSessionName",
+    "sts:SourceIdentity",
+    "aws:MultiFactorAuthPresent",
+    "aws:MultiFactorAuthAge",
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalType",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceIp",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SecureTransport",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:userid",
+    "aws:username",
+    "aws:RequestedRegion",
+    "saml:sub",
+    "SAML:aud",
+];
+
+/// Whether `key` is single-valued in an AssumeRole request.
+pub(crate) fn is_single_valued(key: &str) -> bool {
+    SINGLE_VALUED_KEYS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(key))
+        || (key.contains('/') && key.to_ascii_lowercase().ends_with(":sub"))
+        || key.eq_ignore_ascii_case("token.actions.githubusercontent.com:sub")
+}
+
 impl Operator {
+    /// Whether the operator can only hold when the key is present and matches one of the
+    /// values: a requirement, unlike negated, `...IfExists`, `ForAllValues:` and `Null` checks.
+    pub(crate) fn requires_match(&self) -> bool {
+        matches!(
+            self.base,
+            Base::StringEquals
+                | Base::StringEqualsIgnoreCase
+                | Base::StringLike
+                | Base::ArnEquals
+                | Base::ArnLike
+        ) && !self.if_exists
+            && self.set != Some(SetQualifier::ForAllValues)
+    }
+
     /// Parses an operator name (case-sensitive, as IAM's).
     pub(crate) fn parse(name: &str) -> Result<Operator, String> {
         let (set, rest) = if let Some(rest) = name.strip_prefix("ForAnyValue:") {
@@ -162,7 +250,8 @@ pub(crate) struct Context {
     /// `Some("true")`/`Some("false")`, or `None` when the caller signs with long-term keys
     /// and no MFA.
     pub(crate) mfa_present: Option<String>,
-    pub(crate) principal_arn: String,
+    /// `Err` with the reason when it cannot be known (a role session without its role's ARN).
+    pub(crate) principal_arn: Result<String, String>,
     pub(crate) principal_account: String,
 }
 
@@ -182,7 +271,7 @@ impl Context {
         let value = match *canonical {
             "sts:ExternalId" => self.external_id.as_deref(),
             "aws:MultiFactorAuthPresent" => self.mfa_present.as_deref(),
-            "aws:PrincipalArn" => Some(self.principal_arn.as_str()),
+            "aws:PrincipalArn" => Some(self.principal_arn.as_deref().map_err(Clone::clone)?),
             _ => Some(self.principal_account.as_str()),
         };
         Ok((canonical, value))
@@ -345,7 +434,7 @@ mod tests {
         Context {
             external_id: external_id.map(String::from),
             mfa_present: mfa.map(String::from),
-            principal_arn: "arn:aws:iam::111122223333:role/Partner".into(),
+            principal_arn: Ok("arn:aws:iam::111122223333:role/Partner".into()),
             principal_account: "111122223333".into(),
         }
     }

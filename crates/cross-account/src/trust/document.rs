@@ -51,6 +51,11 @@ pub(crate) struct Statement {
     pub(crate) sid: Option<String>,
     pub(crate) effect: Effect,
     pub(crate) principals: Principals,
+    /// `Principal.Service` entries (`ec2.amazonaws.com`, ...).
+    pub(crate) services: Vec<String>,
+    /// `Principal.Federated` entries: OIDC or SAML provider ARNs, or provider names such as
+    /// `cognito-identity.amazonaws.com`.
+    pub(crate) federated: Vec<String>,
     pub(crate) actions: Actions,
     pub(crate) conditions: Vec<ConditionEntry>,
 }
@@ -153,9 +158,11 @@ fn parse_statement(index: usize, raw: &Value) -> Result<Statement, String> {
             "{at} has a {key} element; a role trust policy has none (IAM: \"Has prohibited field {key}\")"
         ));
     }
+    let mut services = Vec::new();
+    let mut federated = Vec::new();
     let principals = match map.get("Principal") {
         Some(Value::String(s)) if s == "*" => Principals::Everyone,
-        Some(Value::Object(p)) => parse_principal_map(&at, p)?,
+        Some(Value::Object(p)) => parse_principal_map(&at, p, &mut services, &mut federated)?,
         Some(other) => {
             return Err(format!(
                 "{at}: Principal must be \"*\" or an object such as {{\"AWS\": \"arn:aws:iam::123456789012:root\"}}, but it is {other}"
@@ -179,12 +186,19 @@ fn parse_statement(index: usize, raw: &Value) -> Result<Statement, String> {
         sid,
         effect,
         principals,
+        services,
+        federated,
         actions,
         conditions,
     })
 }
 
-fn parse_principal_map(at: &str, map: &Map<String, Value>) -> Result<Principals, String> {
+fn parse_principal_map(
+    at: &str,
+    map: &Map<String, Value>,
+    services: &mut Vec<String>,
+    federated: &mut Vec<String>,
+) -> Result<Principals, String> {
     if map.is_empty() {
         return Err(format!("{at}: Principal is empty"));
     }
@@ -193,7 +207,9 @@ fn parse_principal_map(at: &str, map: &Map<String, Value>) -> Result<Principals,
         let list = string_list(&format!("{at}.Principal.{kind}"), value)?;
         match kind.as_str() {
             "AWS" => aws.extend(list),
-            "Service" | "Federated" | "CanonicalUser" => {}
+            "Service" => services.extend(list),
+            "Federated" => federated.extend(list),
+            "CanonicalUser" => {}
             other => {
                 return Err(format!(
                     "{at}: unknown principal type {other:?}; IAM knows AWS, Service, Federated and CanonicalUser"
@@ -288,6 +304,15 @@ mod tests {
         assert_eq!(s.conditions[1].values, vec!["a", "1"]);
         let svc = parse(r#"{"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}"#).unwrap();
         assert_eq!(svc.statements[0].principals, Principals::Aws(vec![]));
+        assert_eq!(svc.statements[0].services, ["ec2.amazonaws.com"]);
+        let fed = parse(r#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": ["accounts.google.com", "arn:aws:iam::111122223333:saml-provider/P"]}, "Action": "sts:AssumeRoleWithSAML"}]}"#).unwrap();
+        assert_eq!(
+            fed.statements[0].federated,
+            [
+                "accounts.google.com",
+                "arn:aws:iam::111122223333:saml-provider/P"
+            ]
+        );
     }
 
     #[test]

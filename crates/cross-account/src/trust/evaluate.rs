@@ -5,7 +5,7 @@ use std::fmt;
 use super::condition::{self, Context, Outcome};
 use super::document::{self, Actions, Effect, Principals, Statement};
 use super::glob;
-use super::principal::Caller;
+use super::principal::{Caller, CallerKind};
 
 /// The action a trust policy is evaluated for.
 const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -39,6 +39,10 @@ pub struct AssumeRoleRequest {
     /// a request has no `aws:MultiFactorAuthPresent` key at all, instead of `false`; that makes
     /// a difference for `Bool` versus `BoolIfExists`. Default: `false` (temporary credentials).
     pub long_term_credentials: bool,
+    /// For a role session caller: the full ARN of its role, path included, which is the value
+    /// of `aws:PrincipalArn`. A session ARN omits the path, so without it a condition on
+    /// `aws:PrincipalArn` is [`Decision::Unknown`] for a session.
+    pub principal_role_arn: Option<String>,
 }
 
 impl AssumeRoleRequest {
@@ -61,7 +65,28 @@ impl AssumeRoleRequest {
             external_id: None,
             mfa_present: false,
             long_term_credentials: false,
+            principal_role_arn: None,
         }
+    }
+
+    /// For a role session caller (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`), the ARN of
+    /// its role with the path: `aws:PrincipalArn` is then known.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::{evaluate, AssumeRoleRequest};
+    /// let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    ///   "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole",
+    ///   "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ops/Sync"}}}]}"#;
+    /// let session = AssumeRoleRequest::new("arn:aws:sts::111122223333:assumed-role/Sync/nightly");
+    /// assert!(evaluate(policy, &session).is_unknown());
+    /// let with_path = session.principal_role_arn("arn:aws:iam::111122223333:role/ops/Sync");
+    /// assert!(evaluate(policy, &with_path).is_allowed());
+    /// ```
+    pub fn principal_role_arn(mut self, role_arn: impl Into<String>) -> Self {
+        self.principal_role_arn = Some(role_arn.into());
+        self
     }
 
     /// Sends an external ID with the request.
@@ -123,7 +148,7 @@ impl AssumeRoleRequest {
         Context {
             external_id: self.external_id.clone(),
             mfa_present,
-            principal_arn: caller.principal_arn_key(),
+            principal_arn: caller.principal_arn_key(self.principal_role_arn.as_deref()),
             principal_account: caller.account.clone(),
         }
     }
@@ -148,7 +173,7 @@ impl AssumeRoleRequest {
 /// }
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Decision {
     /// A statement allows the request and no Deny applies.
     #[non_exhaustive]
@@ -251,16 +276,79 @@ impl Decision {
         }
     }
 
-    fn denied(reason: impl Into<String>, statement: Option<usize>) -> Decision {
+    /// The decision as one JSON object: `{"decision": "allowed" | "denied" | "unknown",
+    /// "reason": ..., "statement": ..., "sid": ...}`, with `null` for what does not apply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::{evaluate, AssumeRoleRequest};
+    /// let policy = r#"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}}"#;
+    /// let json = evaluate(policy, &AssumeRoleRequest::new("arn:aws:iam::111122223333:user/a")).to_json();
+    /// assert_eq!(json, r#"{"decision":"allowed","reason":null,"statement":0,"sid":null}"#);
+    /// ```
+    pub fn to_json(&self) -> String {
+        let (statement, sid) = match self {
+            Decision::Allowed { statement, sid } => (Some(*statement), sid.clone()),
+            Decision::Denied { statement, .. } => (*statement, None),
+            Decision::Unknown { .. } => (None, None),
+        };
+        // Written by hand so the key order is the documented one whatever serde_json's
+        // features elsewhere in the build.
+        format!(
+            r#"{{"decision":{},"reason":{},"statement":{},"sid":{}}}"#,
+            serde_json::Value::from(self.kind()),
+            serde_json::Value::from(self.reason()),
+            serde_json::Value::from(statement),
+            serde_json::Value::from(sid),
+        )
+    }
+
+    /// An allowed decision by `statement` (with its `Sid`), as [`evaluate`] gives it; for
+    /// bindings that rebuild a decision from its parts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::Decision;
+    /// assert_eq!(Decision::allowed(1, Some("S".into())).to_string(), "allowed by Statement[1] (Sid \"S\")");
+    /// assert_eq!(Decision::denied("no", None).to_string(), "denied: no");
+    /// assert_eq!(Decision::unknown("why").to_string(), "unknown: why");
+    /// ```
+    pub fn allowed(statement: usize, sid: Option<String>) -> Decision {
+        Decision::Allowed { statement, sid }
+    }
+
+    /// A denied decision with its reason and the statement it is about.
+    pub fn denied(reason: impl Into<String>, statement: Option<usize>) -> Decision {
         Decision::Denied {
             reason: reason.into(),
             statement,
         }
     }
 
-    fn unknown(reason: impl Into<String>) -> Decision {
+    /// An undecidable decision with its reason.
+    pub fn unknown(reason: impl Into<String>) -> Decision {
         Decision::Unknown {
             reason: reason.into(),
+        }
+    }
+
+    /// The statement concerned: the Allow that allows, the Deny that applied or the closest
+    /// Allow; `None` when there is none.
+    pub fn statement(&self) -> Option<usize> {
+        match self {
+            Decision::Allowed { statement, .. } => Some(*statement),
+            Decision::Denied { statement, .. } => *statement,
+            Decision::Unknown { .. } => None,
+        }
+    }
+
+    /// The `Sid` of the statement that allows, if it has one.
+    pub fn sid(&self) -> Option<&str> {
+        match self {
+            Decision::Allowed { sid, .. } => sid.as_deref(),
+            _ => None,
         }
     }
 }
@@ -292,13 +380,18 @@ impl fmt::Display for Decision {
 ///   `ArnLike`, `ArnNotLike`, their `IfExists` forms and `ForAnyValue:`/`ForAllValues:`
 ///   qualifiers, `Bool`, `BoolIfExists` and `Null`, on the keys `sts:ExternalId`,
 ///   `aws:MultiFactorAuthPresent`, `aws:PrincipalArn` and `aws:PrincipalAccount` (key names
-///   case-insensitive). A key absent from the request behaves as in IAM.
+///   case-insensitive). A key absent from the request behaves as in IAM. For a role session,
+///   `aws:PrincipalArn` is its role's ARN with the path, which the session ARN does not carry:
+///   it is unknown unless [`AssumeRoleRequest::principal_role_arn`] gives it.
+/// - A caller that is an account's root user is denied, as STS refuses root user credentials
+///   before reading any policy.
 ///
 /// Never allows by silence: invalid JSON, a document IAM would reject (e.g. with `Resource` or
 /// `NotPrincipal`), a malformed caller ARN, or an operator, key or policy variable it does not
 /// evaluate in a statement that could change the outcome give [`Decision::Unknown`] with the
 /// reason. This function reports everything through [`Decision`]; it never returns an error and
-/// never panics.
+/// never panics. [`check`](super::check) is the same evaluation with invalid input reported as
+/// errors instead.
 ///
 /// # Examples
 ///
@@ -328,16 +421,59 @@ pub fn evaluate(policy_json: &str, request: &AssumeRoleRequest) -> Decision {
         Ok(doc) => doc,
         Err(reason) => return Decision::unknown(format!("not a valid trust policy: {reason}")),
     };
-    let caller = match Caller::parse(&request.principal_arn) {
-        Ok(caller) => caller,
-        Err(reason) => return Decision::unknown(reason),
-    };
-    let ctx = request.context(&caller);
+    match caller_of(request) {
+        Ok(caller) => decide(&doc, &caller, request, Mode::Exact),
+        Err(reason) => Decision::unknown(reason),
+    }
+}
+
+/// The request's caller, checked, with its role ARN checked when one is given.
+pub(crate) fn caller_of(request: &AssumeRoleRequest) -> Result<Caller, String> {
+    let caller = Caller::parse(&request.principal_arn)?;
+    if let Some(role_arn) = &request.principal_role_arn {
+        caller.check_role_arn(role_arn)?;
+    }
+    Ok(caller)
+}
+
+/// How conditions the evaluator cannot decide are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// As IAM would, and `Unknown` where that cannot be told.
+    Exact,
+    /// For the confused-deputy probe: the caller is a trusted party acting for someone else, so
+    /// it meets every condition about itself (its IP, tags, organisation, ...). Undecidable
+    /// conditions hold in an Allow and keep a Deny from applying: the answer is whether a
+    /// trusted caller can be let in, not whether a given one is.
+    Deputy,
+}
+
+/// The account's root user cannot assume roles: STS refuses before any policy is read.
+fn root_refusal(caller: &Caller) -> Decision {
+    Decision::denied(
+        format!(
+            "{} is the root user of account {}, and STS refuses AssumeRole with root user credentials (AccessDenied: \"Roles may not be assumed by root accounts\"); call it as an IAM user or role of that account",
+            caller.arn, caller.account
+        ),
+        None,
+    )
+}
+
+pub(crate) fn decide(
+    doc: &document::Document,
+    caller: &Caller,
+    request: &AssumeRoleRequest,
+    mode: Mode,
+) -> Decision {
+    if caller.kind == CallerKind::Root {
+        return root_refusal(caller);
+    }
+    let ctx = request.context(caller);
     let variables = doc.version.as_deref() == Some("2012-10-17");
     let assessments: Vec<Assessment<'_>> = doc
         .statements
         .iter()
-        .map(|s| Assessment::new(s, &caller, &ctx, variables))
+        .map(|s| Assessment::new(s, caller, &ctx, variables, mode))
         .collect();
 
     let first = |effect: Effect, want_yes: bool| {
@@ -375,7 +511,7 @@ pub fn evaluate(policy_json: &str, request: &AssumeRoleRequest) -> Decision {
             ));
         }
         // Nothing allows the request, so it is denied whether or not that Deny applies.
-        return implicit_deny(&assessments, &caller);
+        return implicit_deny(&assessments, caller);
     }
     if let Some((allow, _)) = allow_yes {
         return Decision::Allowed {
@@ -390,7 +526,7 @@ pub fn evaluate(policy_json: &str, request: &AssumeRoleRequest) -> Decision {
             allow.statement.label()
         ));
     }
-    implicit_deny(&assessments, &caller)
+    implicit_deny(&assessments, caller)
 }
 
 enum Applies {
@@ -411,7 +547,13 @@ struct Assessment<'a> {
 }
 
 impl<'a> Assessment<'a> {
-    fn new(statement: &'a Statement, caller: &Caller, ctx: &Context, variables: bool) -> Self {
+    fn new(
+        statement: &'a Statement,
+        caller: &Caller,
+        ctx: &Context,
+        variables: bool,
+        mode: Mode,
+    ) -> Self {
         let principal = match &statement.principals {
             Principals::Everyone => Ok(true),
             Principals::Aws(entries) => {
@@ -450,6 +592,16 @@ impl<'a> Assessment<'a> {
                 Outcome::Holds(s) => holds.push(s),
                 Outcome::Fails(s) => fails.push(s),
                 Outcome::Unknown(s) => unknowns.push(s),
+            }
+        }
+        let mut principal = principal;
+        if mode == Mode::Deputy {
+            principal = Ok(principal.unwrap_or(false));
+            if !unknowns.is_empty() {
+                match statement.effect {
+                    Effect::Allow => holds.append(&mut unknowns),
+                    Effect::Deny => fails.append(&mut unknowns),
+                }
             }
         }
         Assessment {

@@ -1,10 +1,14 @@
-//! Confused-deputy and hygiene warnings for a trust policy.
+//! Confused-deputy, federation, grammar and hygiene findings for a trust policy.
 
 use std::fmt;
 
+use crate::error::Error;
+
 use super::condition::{Base, Operator, SetQualifier};
-use super::document::{self, Actions, Effect, Principals, Statement};
+use super::document::{self, Actions, Document, Effect, Principals, Statement};
 use super::glob;
+use super::principal::is_account_id;
+use super::{deputy, federated, grammar};
 
 /// External IDs shorter than this are flagged: they can be guessed or collide between customers.
 ///
@@ -16,6 +20,44 @@ use super::glob;
 /// # Ok::<(), cross_account::Error>(())
 /// ```
 pub const MIN_EXTERNAL_ID_LEN: usize = 16;
+
+/// How bad a [`LintWarning`] is.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::trust::{LintCode, Severity};
+/// assert_eq!(LintCode::WildcardInPrincipalArn.severity(), Severity::Error);
+/// assert_eq!(LintCode::ConfusedDeputy.severity(), Severity::Warning);
+/// assert_eq!(Severity::Note.as_str(), "note");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// IAM rejects the policy (`trust-policy lint` and `check` exit 2).
+    Error,
+    /// IAM accepts it, but it is risky or does not do what it seems to.
+    Warning,
+    /// Information only, e.g. a warning quieted by the context given.
+    Note,
+}
+
+impl Severity {
+    /// `"error"`, `"warning"` or `"note"` (SARIF's level names).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What a [`LintWarning`] is about.
 ///
@@ -29,8 +71,8 @@ pub const MIN_EXTERNAL_ID_LEN: usize = 16;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LintCode {
-    /// An Allow trusts AWS principals (such as another account) without requiring
-    /// `sts:ExternalId`: the confused deputy problem.
+    /// A trusted AWS principal is let in with no external ID, or with one other than the
+    /// agreed ones, as the evaluator decides: the confused deputy problem.
     ConfusedDeputy,
     /// An Allow trusts `"*"`: any AWS principal in any account.
     WildcardPrincipal,
@@ -49,9 +91,59 @@ pub enum LintCode {
     OldVersion,
     /// The text is not a role trust policy IAM would accept.
     InvalidPolicy,
+    /// A principal ARN has a wildcard inside it, which IAM rejects (only `"*"` alone is allowed).
+    WildcardInPrincipalArn,
+    /// Two condition keys of one operator differ only in case: IAM rejects the policy (keys
+    /// are case-insensitive, so they are the same key twice).
+    DuplicateConditionKey,
+    /// A condition operator IAM does not know (misspelled, or in the wrong case).
+    UnknownConditionOperator,
+    /// `ForAnyValue:`/`ForAllValues:` on a key that has one value in an AssumeRole request.
+    SetOperatorOnSingleValuedKey,
+    /// An action that the statement's principals cannot call (a federated principal with
+    /// `sts:AssumeRole`, an AWS principal with `sts:AssumeRoleWithWebIdentity`, ...).
+    PrincipalActionMismatch,
+    /// An OIDC trust (GitHub Actions, EKS) without a condition on the token's `sub`.
+    OidcSubMissing,
+    /// An OIDC trust whose `sub` condition is a wildcard that pins no repository or namespace.
+    OidcSubWildcard,
+    /// An OIDC trust without a condition on the token's `aud`.
+    OidcAudMissing,
+    /// A SAML trust without a condition on `SAML:aud`.
+    SamlAudMissing,
+    /// A service principal without `aws:SourceAccount` or `aws:SourceArn`: the cross-service
+    /// confused deputy.
+    ServiceWithoutSource,
+    /// A confused-deputy finding quieted because the principal is in an account or
+    /// organisation given as the user's own (a note).
+    ConfusedDeputyQuieted,
 }
 
 impl LintCode {
+    /// Every code, in the order of their documentation (the SARIF rules list).
+    pub const ALL: &'static [LintCode] = &[
+        LintCode::ConfusedDeputy,
+        LintCode::WildcardPrincipal,
+        LintCode::ExternalIdWildcard,
+        LintCode::ExternalIdIfExists,
+        LintCode::ExternalIdForAllValues,
+        LintCode::ShortExternalId,
+        LintCode::MissingVersion,
+        LintCode::OldVersion,
+        LintCode::InvalidPolicy,
+        LintCode::WildcardInPrincipalArn,
+        LintCode::DuplicateConditionKey,
+        LintCode::UnknownConditionOperator,
+        LintCode::SetOperatorOnSingleValuedKey,
+        LintCode::PrincipalActionMismatch,
+        LintCode::OidcSubMissing,
+        LintCode::OidcSubWildcard,
+        LintCode::OidcAudMissing,
+        LintCode::SamlAudMissing,
+        LintCode::ServiceWithoutSource,
+        LintCode::ConfusedDeputyQuieted,
+    ];
+
     /// The stable kebab-case name, for output and for suppressing a warning.
     ///
     /// # Examples
@@ -71,6 +163,68 @@ impl LintCode {
             LintCode::MissingVersion => "missing-version",
             LintCode::OldVersion => "old-version",
             LintCode::InvalidPolicy => "invalid-policy",
+            LintCode::WildcardInPrincipalArn => "wildcard-in-principal-arn",
+            LintCode::DuplicateConditionKey => "duplicate-condition-key",
+            LintCode::UnknownConditionOperator => "unknown-condition-operator",
+            LintCode::SetOperatorOnSingleValuedKey => "set-operator-on-single-valued-key",
+            LintCode::PrincipalActionMismatch => "principal-action-mismatch",
+            LintCode::OidcSubMissing => "oidc-sub-missing",
+            LintCode::OidcSubWildcard => "oidc-sub-wildcard",
+            LintCode::OidcAudMissing => "oidc-aud-missing",
+            LintCode::SamlAudMissing => "saml-aud-missing",
+            LintCode::ServiceWithoutSource => "service-without-source",
+            LintCode::ConfusedDeputyQuieted => "confused-deputy-quieted",
+        }
+    }
+
+    /// The code of a name given by [`as_str`](LintCode::as_str).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::LintCode;
+    /// assert_eq!(LintCode::from_name("oidc-sub-missing"), Some(LintCode::OidcSubMissing));
+    /// assert_eq!(LintCode::from_name("nope"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<LintCode> {
+        LintCode::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// How bad a finding of this code is: [`Severity::Error`] for what IAM rejects.
+    pub fn severity(self) -> Severity {
+        match self {
+            LintCode::InvalidPolicy
+            | LintCode::WildcardInPrincipalArn
+            | LintCode::DuplicateConditionKey
+            | LintCode::UnknownConditionOperator => Severity::Error,
+            LintCode::ConfusedDeputyQuieted => Severity::Note,
+            _ => Severity::Warning,
+        }
+    }
+
+    /// One paragraph on the rule and its fix (SARIF `help`, `--help` text).
+    pub fn help(self) -> &'static str {
+        match self {
+            LintCode::ConfusedDeputy => "A principal of another account can assume the role without the external ID agreed with you, so whoever gets that party to call AssumeRole with your role's ARN gets in (the confused deputy problem). Require the ID with \"Condition\": {\"StringEquals\": {\"sts:ExternalId\": \"...\"}}, unique to you. For your own accounts or organisation, pass --own-account / --org.",
+            LintCode::WildcardPrincipal => "\"Principal\": \"*\" trusts every AWS principal in every account. Name the trusted accounts or roles, or restrict \"*\" with aws:PrincipalOrgID / aws:PrincipalAccount.",
+            LintCode::ExternalIdWildcard => "sts:ExternalId is matched against a pattern, so other external IDs get in too. Require the exact value with StringEquals.",
+            LintCode::ExternalIdIfExists => "An ...IfExists operator on sts:ExternalId holds when no external ID is sent. Drop IfExists.",
+            LintCode::ExternalIdForAllValues => "ForAllValues: holds when the key is absent, so a request without an external ID passes. Use plain StringEquals.",
+            LintCode::ShortExternalId => "Short external IDs can be guessed or collide between customers. Use at least 16 random characters (cross-account external-id generate).",
+            LintCode::MissingVersion => "Without \"Version\": \"2012-10-17\" IAM reads the policy in the 2008-10-17 language, which has no policy variables.",
+            LintCode::OldVersion => "Use \"Version\": \"2012-10-17\", the current policy language.",
+            LintCode::InvalidPolicy => "IAM rejects this document as a role trust policy (MalformedPolicyDocument). Fix the element named in the message.",
+            LintCode::WildcardInPrincipalArn => "IAM allows \"*\" alone as a principal, but no wildcard inside a principal ARN; it rejects the policy. Name each principal, or use \"*\" with an aws:PrincipalArn ArnLike condition.",
+            LintCode::DuplicateConditionKey => "Condition keys are case-insensitive, so keys of one operator that differ only in case are the same key twice; IAM rejects the policy (Access Analyzer: error). Keep one key with all its values.",
+            LintCode::UnknownConditionOperator => "The condition operator is not in IAM's grammar (operators are case-sensitive); IAM rejects the policy. Use StringEquals, StringLike, ArnLike, Bool, Null, ...",
+            LintCode::SetOperatorOnSingleValuedKey => "ForAnyValue:/ForAllValues: are for multivalued keys. On a single-valued key ForAllValues: also holds when the key is absent. Use the plain operator.",
+            LintCode::PrincipalActionMismatch => "Federated principals call sts:AssumeRoleWithWebIdentity (OIDC) or sts:AssumeRoleWithSAML (SAML); AWS and service principals call sts:AssumeRole. An action the principal cannot call grants nothing; one it can is missing.",
+            LintCode::OidcSubMissing => "Without a condition on the token's sub, any identity of the provider (any GitHub repository, any Kubernetes service account of the cluster) can assume the role. Add StringEquals/StringLike on PROVIDER:sub, e.g. \"repo:ORG/REPO:ref:refs/heads/main\".",
+            LintCode::OidcSubWildcard => "The sub pattern pins no repository (GitHub: repo:ORG/REPO:...) or namespace (EKS: system:serviceaccount:NAMESPACE:NAME), so identities of other owners match. Pin the owner before any wildcard.",
+            LintCode::OidcAudMissing => "Without a condition on the token's aud, tokens issued to other applications of the provider are accepted. Add StringEquals PROVIDER:aud (sts.amazonaws.com for GitHub and EKS, the client ID otherwise).",
+            LintCode::SamlAudMissing => "Without SAML:aud, assertions meant for other service providers are accepted. Add StringEquals \"SAML:aud\": \"https://signin.aws.amazon.com/saml\".",
+            LintCode::ServiceWithoutSource => "A service principal without aws:SourceAccount or aws:SourceArn can be made to act on your role by another account's resources (the cross-service confused deputy). Add StringEquals aws:SourceAccount YOUR_ACCOUNT and ArnLike aws:SourceArn for the resource, where the service sets these keys.",
+            LintCode::ConfusedDeputyQuieted => "A principal let in without an external ID is in an account or organisation given as your own (--own-account, --org), so no confused-deputy warning is given.",
         }
     }
 }
@@ -86,14 +240,15 @@ impl fmt::Display for LintCode {
 /// # Examples
 ///
 /// ```
-/// use cross_account::trust::{lint, LintCode};
+/// use cross_account::trust::{lint, LintCode, Severity};
 /// let warnings = lint(r#"{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}"#);
 /// let codes: Vec<LintCode> = warnings.iter().map(|w| w.code).collect();
 /// assert_eq!(codes, [LintCode::MissingVersion, LintCode::WildcardPrincipal, LintCode::ConfusedDeputy]);
 /// assert!(warnings[1].to_string().starts_with("wildcard-principal: Statement[0] "));
+/// assert_eq!(warnings[1].severity, Severity::Warning);
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LintWarning {
     /// What kind of problem it is.
     pub code: LintCode,
@@ -101,6 +256,30 @@ pub struct LintWarning {
     pub message: String,
     /// The statement concerned (`Statement[i]`, counted from 0), if any.
     pub statement: Option<usize>,
+    /// How bad it is (the code's [`severity`](LintCode::severity)).
+    pub severity: Severity,
+}
+
+impl LintWarning {
+    /// A finding of `code` about `statement`, with the code's severity; for bindings that
+    /// rebuild a warning from its parts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cross_account::trust::{LintCode, LintWarning, Severity};
+    /// let w = LintWarning::new(LintCode::OldVersion, "use 2012-10-17".into(), None);
+    /// assert_eq!(w.severity, Severity::Warning);
+    /// assert_eq!(w.to_string(), "old-version: use 2012-10-17");
+    /// ```
+    pub fn new(code: LintCode, message: String, statement: Option<usize>) -> LintWarning {
+        LintWarning {
+            code,
+            message,
+            statement,
+            severity: code.severity(),
+        }
+    }
 }
 
 impl fmt::Display for LintWarning {
@@ -109,16 +288,120 @@ impl fmt::Display for LintWarning {
     }
 }
 
-/// Checks a role trust policy for the confused deputy problem and for hygiene:
+/// What the lint may assume about the trusting side: its own accounts and organisation.
+/// Principals in them get a [`LintCode::ConfusedDeputyQuieted`] note instead of a
+/// [`LintCode::ConfusedDeputy`] warning.
 ///
-/// - an Allow for `sts:AssumeRole` that trusts AWS principals (an account, a role, a user,
-///   `"*"`) without a `StringEquals`/`StringLike` condition on `sts:ExternalId`
-///   ([`LintCode::ConfusedDeputy`]; the policy's own account cannot be told apart, so a
-///   same-account principal is flagged too);
-/// - `Principal` `"*"` in an Allow ([`LintCode::WildcardPrincipal`]);
-/// - `sts:ExternalId` matched with wildcards, `...IfExists` or `ForAllValues:`;
-/// - an external ID shorter than [`MIN_EXTERNAL_ID_LEN`] characters;
-/// - a missing `Version`, or one other than 2012-10-17.
+/// # Examples
+///
+/// ```
+/// use cross_account::trust::{lint_with, LintCode, LintOptions};
+/// let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+///   "Principal": {"AWS": "arn:aws:iam::444455556666:role/Deployer"}, "Action": "sts:AssumeRole"}]}"#;
+/// let mine = LintOptions::builder().own_account("444455556666").build()?;
+/// assert_eq!(lint_with(policy, &mine)[0].code, LintCode::ConfusedDeputyQuieted);
+/// assert!(LintOptions::builder().org("acme").build().is_err());
+/// # Ok::<(), cross_account::Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintOptions {
+    own_accounts: Vec<String>,
+    orgs: Vec<String>,
+}
+
+/// Builder for [`LintOptions`].
+#[derive(Debug, Clone, Default)]
+pub struct LintOptionsBuilder {
+    own_accounts: Vec<String>,
+    orgs: Vec<String>,
+}
+
+impl LintOptions {
+    /// Starts a builder.
+    pub fn builder() -> LintOptionsBuilder {
+        LintOptionsBuilder::default()
+    }
+
+    /// The accounts given as the trusting side's own.
+    pub fn own_accounts(&self) -> &[String] {
+        &self.own_accounts
+    }
+
+    /// The organisations given as the trusting side's own.
+    pub fn orgs(&self) -> &[String] {
+        &self.orgs
+    }
+
+    pub(crate) fn is_own_account(&self, account: &str) -> bool {
+        self.own_accounts.iter().any(|a| a == account)
+    }
+
+    pub(crate) fn is_own_org(&self, org: &str) -> bool {
+        self.orgs.iter().any(|o| o == org)
+    }
+}
+
+impl LintOptionsBuilder {
+    /// An account (12 digits) of the trusting side's own (repeatable).
+    pub fn own_account(mut self, account: impl Into<String>) -> Self {
+        self.own_accounts.push(account.into());
+        self
+    }
+
+    /// The trusting side's AWS Organizations ID, `o-` and 10 to 32 lowercase letters or
+    /// digits (repeatable).
+    pub fn org(mut self, org: impl Into<String>) -> Self {
+        self.orgs.push(org.into());
+        self
+    }
+
+    /// Checks the values: errors name the field `own_account` or `org`.
+    pub fn build(self) -> Result<LintOptions, Error> {
+        for account in &self.own_accounts {
+            if !is_account_id(account) {
+                return Err(Error::invalid(
+                    "own_account",
+                    format!("an account ID is exactly 12 digits, but it is {account:?}"),
+                ));
+            }
+        }
+        for org in &self.orgs {
+            let ok = org.strip_prefix("o-").is_some_and(|rest| {
+                (10..=32).contains(&rest.len())
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            if !ok {
+                return Err(Error::invalid(
+                    "org",
+                    format!("an organization ID is o- and 10 to 32 lowercase letters or digits (o-a1b2c3d4e5), but it is {org:?}"),
+                ));
+            }
+        }
+        Ok(LintOptions {
+            own_accounts: self.own_accounts,
+            orgs: self.orgs,
+        })
+    }
+}
+
+/// Checks a role trust policy, with no context about the trusting side (see [`lint_with`]):
+///
+/// - **confused deputy**: the evaluator is asked whether a principal the policy trusts is let
+///   in with no external ID, or with one other than those agreed
+///   ([`LintCode::ConfusedDeputy`]); so a `Deny` guard on `sts:ExternalId` counts, and
+///   `...IfExists`, `ForAllValues:`, `Null` and `StringNotEquals` checks do not;
+/// - **federation**: OIDC trusts (GitHub Actions, EKS, any provider) without `sub` or `aud`
+///   conditions or with a `sub` wildcard, SAML trusts without `SAML:aud`, principals with an
+///   action they cannot call, services without `aws:SourceAccount`/`aws:SourceArn`;
+/// - **IAM's grammar** ([`Severity::Error`]): wildcards inside principal ARNs, condition keys
+///   that differ only in case, unknown condition operators; set operators on single-valued keys
+///   (a warning);
+/// - **hygiene**: `Principal` `"*"`, `sts:ExternalId` wildcards, `...IfExists`,
+///   `ForAllValues:`, external IDs shorter than [`MIN_EXTERNAL_ID_LEN`] characters, a missing
+///   or old `Version`.
 ///
 /// Text that is not a trust policy IAM would accept gives one [`LintCode::InvalidPolicy`]
 /// warning. A clean policy gives none.
@@ -138,57 +421,96 @@ impl fmt::Display for LintWarning {
 /// assert_eq!(lint(risky)[0].code, LintCode::ConfusedDeputy);
 /// ```
 pub fn lint(policy_json: &str) -> Vec<LintWarning> {
-    let doc = match document::parse(policy_json) {
-        Ok(doc) => doc,
-        Err(reason) => {
-            return vec![LintWarning {
-                code: LintCode::InvalidPolicy,
-                message: format!("not a valid trust policy: {reason}"),
-                statement: None,
-            }]
-        }
-    };
+    lint_with(policy_json, &LintOptions::default())
+}
+
+/// [`lint`] with context: principals in [`LintOptions`]' accounts and organisations get a
+/// [`LintCode::ConfusedDeputyQuieted`] note instead of a confused-deputy warning.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::trust::{lint_with, LintCode, LintOptions};
+/// let org_wide = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+///   "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}"#;
+/// assert_eq!(lint_with(org_wide, &LintOptions::default())[0].code, LintCode::ConfusedDeputy);
+/// let mine = LintOptions::builder().org("o-a1b2c3d4e5").build()?;
+/// let notes = lint_with(org_wide, &mine);
+/// assert_eq!(notes[0].code, LintCode::ConfusedDeputyQuieted);
+/// assert!(notes[0].message.contains("--org"));
+/// # Ok::<(), cross_account::Error>(())
+/// ```
+pub fn lint_with(policy_json: &str, options: &LintOptions) -> Vec<LintWarning> {
+    match document::parse(policy_json) {
+        Ok(doc) => lint_document(&doc, options),
+        Err(reason) => vec![LintWarning::new(
+            LintCode::InvalidPolicy,
+            format!("not a valid trust policy: {reason}"),
+            None,
+        )],
+    }
+}
+
+pub(crate) fn lint_document(doc: &Document, options: &LintOptions) -> Vec<LintWarning> {
     let mut out = Vec::new();
     match doc.version.as_deref() {
-        None => out.push(LintWarning {
-            code: LintCode::MissingVersion,
-            message: "the policy has no Version; add \"Version\": \"2012-10-17\" (without it IAM uses 2008-10-17, which has no policy variables)".into(),
-            statement: None,
-        }),
+        None => out.push(LintWarning::new(
+            LintCode::MissingVersion,
+            "the policy has no Version; add \"Version\": \"2012-10-17\" (without it IAM uses 2008-10-17, which has no policy variables)".into(),
+            None,
+        )),
         Some("2012-10-17") => {}
-        Some(other) => out.push(LintWarning {
-            code: LintCode::OldVersion,
-            message: format!(
+        Some(other) => out.push(LintWarning::new(
+            LintCode::OldVersion,
+            format!(
                 "the policy's Version is {other:?}; use \"2012-10-17\", the current policy language"
             ),
-            statement: None,
-        }),
+            None,
+        )),
+    }
+    let errors = grammar::check(doc);
+    if !errors.is_empty() {
+        // IAM rejects the document: what it would mean if accepted is beside the point.
+        out.extend(errors);
+        return out;
     }
     for statement in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
         lint_statement(statement, &mut out);
+        federated::check(statement, options, &mut out);
     }
+    out.extend(grammar::warnings(doc));
+    out.extend(deputy::check(doc, options));
     out
 }
 
-fn covers_assume_role(statement: &Statement) -> bool {
-    let hit = |patterns: &[String]| {
-        patterns
-            .iter()
-            .any(|p| glob::matches(p, "sts:AssumeRole", true))
-    };
+/// Whether the statement's actions cover `action` (wildcards, NotAction).
+pub(crate) fn covers(statement: &Statement, action: &str) -> bool {
+    let hit = |patterns: &[String]| patterns.iter().any(|p| glob::matches(p, action, true));
     match &statement.actions {
         Actions::Action(patterns) => hit(patterns),
         Actions::NotAction(patterns) => !hit(patterns),
     }
 }
 
+/// Whether a condition that requires a match restricts `key` (case-insensitive).
+pub(crate) fn requires_key(statement: &Statement, key: &str) -> bool {
+    statement.conditions.iter().any(|c| {
+        c.key.eq_ignore_ascii_case(key)
+            && Operator::parse(&c.operator).is_ok_and(|op| op.requires_match())
+    })
+}
+
+/// The keys that restrict who the principal is, so `"*"` with one of them is not public.
+const PRINCIPAL_KEYS: &[&str] = &[
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+];
+
 fn lint_statement(statement: &Statement, out: &mut Vec<LintWarning>) {
     let label = statement.label();
-    let warn = |code, message: String| LintWarning {
-        code,
-        message,
-        statement: Some(statement.index),
-    };
+    let warn = |code, message: String| LintWarning::new(code, message, Some(statement.index));
     let external_id_checks: Vec<(Operator, &Vec<String>)> = statement
         .conditions
         .iter()
@@ -202,28 +524,17 @@ fn lint_statement(statement: &Statement, out: &mut Vec<LintWarning>) {
         )
     };
 
-    if covers_assume_role(statement) {
-        let (everyone, aws): (bool, Vec<&str>) = match &statement.principals {
-            Principals::Everyone => (true, vec!["*"]),
-            Principals::Aws(list) => (
-                list.iter().any(|p| p == "*"),
-                list.iter().map(String::as_str).collect(),
-            ),
+    if covers(statement, "sts:AssumeRole") {
+        let everyone = match &statement.principals {
+            Principals::Everyone => true,
+            Principals::Aws(list) => list.iter().any(|p| p == "*"),
         };
-        if everyone {
+        let restricted = PRINCIPAL_KEYS.iter().any(|k| requires_key(statement, k));
+        if everyone && !restricted {
             out.push(warn(
                 LintCode::WildcardPrincipal,
                 format!(
-                    "{label} trusts \"*\": any AWS principal in any account may assume the role if the conditions hold; name the trusted account instead"
-                ),
-            ));
-        }
-        if !aws.is_empty() && !external_id_checks.iter().any(|(op, _)| requires(op)) {
-            out.push(warn(
-                LintCode::ConfusedDeputy,
-                format!(
-                    "{label} lets {} assume the role without an sts:ExternalId condition; if that is another party's account, anyone who gets that party to call AssumeRole with your role's ARN gets in (confused deputy). Add \"Condition\": {{\"StringEquals\": {{\"sts:ExternalId\": \"...\"}}}} with an ID unique to you",
-                    aws.join(", ")
+                    "{label} trusts \"*\": any AWS principal in any account may assume the role if the conditions hold; name the trusted account instead, or restrict it with aws:PrincipalOrgID or aws:PrincipalAccount"
                 ),
             ));
         }
@@ -246,7 +557,8 @@ fn lint_statement(statement: &Statement, out: &mut Vec<LintWarning>) {
                 ),
             ));
         }
-        if op.base == Base::StringLike {
+        let patterns = op.base == Base::StringLike;
+        if patterns {
             for value in values.iter().filter(|v| glob::has_wildcard(v)) {
                 out.push(warn(
                     LintCode::ExternalIdWildcard,
@@ -257,7 +569,11 @@ fn lint_statement(statement: &Statement, out: &mut Vec<LintWarning>) {
             }
         }
         if requires(op) {
-            for value in values.iter() {
+            // A pattern's length says nothing: the wildcard warning covers it.
+            for value in values
+                .iter()
+                .filter(|v| !(patterns && glob::has_wildcard(v)))
+            {
                 let len = value.chars().count();
                 if len < MIN_EXTERNAL_ID_LEN {
                     out.push(warn(
@@ -314,9 +630,18 @@ mod tests {
             )),
             []
         );
-        // Services are not AWS principals: no external ID is expected of them.
+        // Services are not AWS principals: no external ID is expected of them, but their
+        // source account or ARN is.
         assert_eq!(
             codes(&one(r#"{"Service": "ec2.amazonaws.com"}"#, ASSUME, "")),
+            [LintCode::ServiceWithoutSource]
+        );
+        assert_eq!(
+            codes(&one(
+                r#"{"Service": "ec2.amazonaws.com"}"#,
+                ASSUME,
+                r#"{"StringEquals": {"aws:SourceAccount": "444455556666"}}"#
+            )),
             []
         );
         // A Deny with anything is not a finding.
@@ -403,6 +728,8 @@ mod tests {
 
     #[test]
     fn external_id_forms() {
+        // A pattern that still pins the ID: the wildcard warning, no confused deputy, and no
+        // length warning (the pattern's length says nothing).
         assert_eq!(
             codes(&one(
                 ACCOUNT,
@@ -419,14 +746,21 @@ mod tests {
             )),
             [LintCode::ExternalIdWildcard]
         );
+        // "*" alone lets any ID in: the evaluator says so.
+        assert_eq!(
+            codes(&one(ACCOUNT, ASSUME, &ext("StringLike", "*"))),
+            [LintCode::ExternalIdWildcard, LintCode::ConfusedDeputy]
+        );
         // StringLike without a wildcard is just StringEquals.
         assert_eq!(
             codes(&one(ACCOUNT, ASSUME, &ext("StringLike", LONG_ID))),
             []
         );
+        // IfExists and ForAllValues let a request without an ID in: both the form's warning
+        // and the evaluator's confused-deputy verdict.
         assert_eq!(
             codes(&one(ACCOUNT, ASSUME, &ext("StringEqualsIfExists", LONG_ID))),
-            [LintCode::ExternalIdIfExists]
+            [LintCode::ExternalIdIfExists, LintCode::ConfusedDeputy]
         );
         assert_eq!(
             codes(&one(
@@ -434,7 +768,7 @@ mod tests {
                 ASSUME,
                 &ext("ForAllValues:StringEquals", LONG_ID)
             )),
-            [LintCode::ExternalIdForAllValues]
+            [LintCode::ExternalIdForAllValues, LintCode::ConfusedDeputy]
         );
         assert_eq!(
             codes(&one(
@@ -445,7 +779,8 @@ mod tests {
             [
                 LintCode::ExternalIdIfExists,
                 LintCode::ExternalIdWildcard,
-                LintCode::ShortExternalId
+                LintCode::SetOperatorOnSingleValuedKey,
+                LintCode::ConfusedDeputy
             ]
         );
         // Key names are case-insensitive.
@@ -454,7 +789,110 @@ mod tests {
             ASSUME,
             r#"{"StringEqualsIfExists": {"STS:EXTERNALID": "7M3Q9XKZ2R8TB4WN6PDC"}}"#,
         ));
-        assert_eq!(w, [LintCode::ExternalIdIfExists]);
+        assert_eq!(w, [LintCode::ExternalIdIfExists, LintCode::ConfusedDeputy]);
+    }
+
+    #[test]
+    fn deny_guards_are_judged_by_the_evaluator() {
+        let policy = |deny_condition: &str| {
+            format!(
+                r#"{{"Version": "2012-10-17", "Statement": [
+                {{"Effect": "Allow", "Principal": {ACCOUNT}, "Action": "sts:AssumeRole"}},
+                {{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {deny_condition}}}]}}"#
+            )
+        };
+        // The guard works: no finding.
+        assert_eq!(codes(&policy(&ext("StringNotEquals", LONG_ID))), []);
+        assert_eq!(codes(&policy(&ext("StringNotEqualsIfExists", LONG_ID))), []);
+        // Guards that leave a way in: without an ID (IfExists on the Allow side, Null true
+        // only) or with any ID.
+        let w = lint(&policy(r#"{"Null": {"sts:ExternalId": "true"}}"#));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].code, LintCode::ConfusedDeputy);
+        assert!(
+            w[0].message.contains("other than the agreed ones"),
+            "{}",
+            w[0]
+        );
+        assert_eq!(w[0].statement, Some(0));
+        // A Deny on a key the evaluator does not know is a property of the deputy: it
+        // does not stop it.
+        assert_eq!(
+            codes(&policy(
+                r#"{"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}"#
+            )),
+            [LintCode::ConfusedDeputy]
+        );
+    }
+
+    #[test]
+    fn own_accounts_and_orgs_quiet_the_deputy_warning() {
+        let own = LintOptions::builder()
+            .own_account("444455556666")
+            .org("o-a1b2c3d4e5")
+            .build()
+            .unwrap();
+        let w = lint_with(
+            &one(
+                r#"{"AWS": ["arn:aws:iam::444455556666:root", "111122223333"]}"#,
+                ASSUME,
+                "",
+            ),
+            &own,
+        );
+        let got: Vec<(LintCode, Severity)> = w.iter().map(|w| (w.code, w.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                (LintCode::ConfusedDeputyQuieted, Severity::Note),
+                (LintCode::ConfusedDeputy, Severity::Warning)
+            ]
+        );
+        assert!(w[0]
+            .message
+            .contains("444455556666 is your own account (--own-account)"));
+        assert!(w[1].message.contains("lets 111122223333 "), "{}", w[1]);
+        assert!(!w[1].message.contains("444455556666"), "{}", w[1]);
+        // "*" narrowed to the organisation, or to own accounts.
+        let org = one(
+            r#""*""#,
+            ASSUME,
+            r#"{"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}"#,
+        );
+        assert_eq!(
+            lint_with(&org, &own)[0].code,
+            LintCode::ConfusedDeputyQuieted
+        );
+        assert_eq!(codes(&org), [LintCode::ConfusedDeputy]);
+        let other_org = org.replace("o-a1b2c3d4e5", "o-zzzzzzzzzz");
+        assert_eq!(
+            lint_with(&other_org, &own)[0].code,
+            LintCode::ConfusedDeputy
+        );
+        let accounts = one(
+            r#""*""#,
+            ASSUME,
+            r#"{"StringEquals": {"aws:PrincipalAccount": "444455556666"}}"#,
+        );
+        assert_eq!(
+            lint_with(&accounts, &own)[0].code,
+            LintCode::ConfusedDeputyQuieted
+        );
+        for bad in [
+            LintOptions::builder().own_account("12345").build(),
+            LintOptions::builder().org("o-short").build(),
+            LintOptions::builder().org("O-A1B2C3D4E5").build(),
+        ] {
+            assert!(bad.is_err());
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_name_and_help() {
+        for code in LintCode::ALL {
+            assert_eq!(LintCode::from_name(code.as_str()), Some(*code));
+            assert!(code.help().len() > 40, "{code}");
+        }
     }
 
     #[test]

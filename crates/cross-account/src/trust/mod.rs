@@ -3,10 +3,20 @@
 //!   template.
 //! - [`PermissionPolicy`](crate::trust::PermissionPolicy) writes what the role may do, e.g. read
 //!   one S3 bucket.
-//! - [`evaluate`](crate::trust::evaluate) checks locally, before the role ARN is handed over,
-//!   whether a given caller with a given external ID would be let in, and if not, why.
-//! - [`lint`](crate::trust::lint) flags the confused deputy problem (no external ID) and other
-//!   hygiene issues.
+//! - [`check`](crate::trust::check) checks locally, before the role ARN is handed over,
+//!   whether a given caller with a given external ID would be let in, and if not, why; invalid
+//!   input (a policy IAM rejects, a malformed caller ARN or external ID) is an error.
+//!   [`evaluate`](crate::trust::evaluate) is the same evaluation, answering `Unknown` instead.
+//! - [`lint`](crate::trust::lint) flags the confused deputy problem (decided by the evaluator:
+//!   is a trusted principal let in without the agreed external ID?), federated trusts without
+//!   `sub`/`aud` conditions, services without a source condition, what IAM's grammar rejects,
+//!   and hygiene issues; [`lint_with`](crate::trust::lint_with) takes the trusting side's own
+//!   accounts and organisations.
+//! - [`lint_report`](crate::trust::lint_report) lints every trust policy of a file (a policy, a
+//!   CloudFormation template in YAML or JSON, a Terraform plan) and writes text, JSON or SARIF.
+//!
+//! The module is the `trust` cargo feature (on by default); it brings the YAML parser
+//! `saphyr-parser` for CloudFormation templates.
 //!
 //! # Examples
 //!
@@ -35,18 +45,32 @@
 //! # Ok::<(), cross_account::Error>(())
 //! ```
 
+mod check;
 mod cloudformation;
 mod condition;
+mod deputy;
 mod document;
 mod evaluate;
+mod federated;
 mod glob;
+mod grammar;
 mod json;
 mod lint;
 mod permissions;
 mod policy;
 mod principal;
+mod report;
+mod source;
+mod yaml;
 
+pub use check::check;
+pub use cloudformation::DEFAULT_ROLE_NAME;
 pub use evaluate::{evaluate, AssumeRoleRequest, Decision};
-pub use lint::{lint, LintCode, LintWarning, MIN_EXTERNAL_ID_LEN};
-pub use permissions::PermissionPolicy;
+pub use lint::{
+    lint, lint_with, LintCode, LintOptions, LintOptionsBuilder, LintWarning, Severity,
+    MIN_EXTERNAL_ID_LEN,
+};
+pub use permissions::{s3_read_only_permissions, PermissionPolicy};
 pub use policy::{TrustPolicy, TrustPolicyBuilder};
+pub use report::{lint_report, DocumentReport, LintReport};
+pub use source::{trust_documents, SourceKind, TrustDocument, TEMPLATE_ACCOUNT};

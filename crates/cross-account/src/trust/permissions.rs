@@ -34,6 +34,36 @@ enum Kind {
     },
 }
 
+/// The permission policies of an optional S3 read grant, as the faces take it: none without a
+/// bucket, [`PermissionPolicy::s3_read_only`] in `partition` with one. A prefix without a
+/// bucket is an error (field `prefix`): it would silently grant nothing.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::trust::s3_read_only_permissions;
+/// assert!(s3_read_only_permissions(None, None, "aws")?.is_empty());
+/// assert_eq!(s3_read_only_permissions(Some("partner-reports"), Some("exports/"), "aws")?.len(), 1);
+/// assert!(s3_read_only_permissions(None, Some("exports/"), "aws").is_err());
+/// # Ok::<(), cross_account::Error>(())
+/// ```
+pub fn s3_read_only_permissions(
+    bucket: Option<&str>,
+    prefix: Option<&str>,
+    partition: &str,
+) -> Result<Vec<PermissionPolicy>, Error> {
+    match (bucket, prefix) {
+        (Some(bucket), prefix) => Ok(vec![
+            PermissionPolicy::s3_read_only(bucket, prefix)?.with_partition(partition)?
+        ]),
+        (None, Some(_)) => Err(Error::invalid(
+            "prefix",
+            "a prefix needs a bucket (the bucket the prefix is in)",
+        )),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
 impl PermissionPolicy {
     /// Read-only access to one S3 bucket, or to the keys under one prefix of it:
     /// `s3:GetObject` on `arn:aws:s3:::BUCKET/PREFIX*`, and `s3:ListBucket` on the bucket,

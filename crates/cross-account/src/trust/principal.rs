@@ -124,16 +124,42 @@ impl Caller {
         })
     }
 
-    /// The value of `aws:PrincipalArn`: for a role session, the role's ARN. An assumed-role ARN
-    /// does not carry the role's path, so the role ARN is given without one.
-    pub(crate) fn principal_arn_key(&self) -> String {
-        match &self.kind {
-            CallerKind::AssumedRole { role_name } => format!(
-                "arn:{}:iam::{}:role/{}",
-                self.partition, self.account, role_name
-            ),
-            _ => self.arn.clone(),
+    /// The value of `aws:PrincipalArn`: for a role session, the ARN of its role, path
+    /// included. A session ARN does not carry the role's path, so without `role_arn` the value
+    /// cannot be known and the error says why.
+    pub(crate) fn principal_arn_key(&self, role_arn: Option<&str>) -> Result<String, String> {
+        match (&self.kind, role_arn) {
+            (CallerKind::AssumedRole { .. }, Some(role_arn)) => Ok(role_arn.to_string()),
+            (CallerKind::AssumedRole { role_name }, None) => Err(format!(
+                "aws:PrincipalArn of the session {} is the ARN of role {role_name} with its path, which a session ARN does not carry; give the role's full ARN (principal_role_arn, --principal-role-arn)",
+                self.arn
+            )),
+            _ => Ok(self.arn.clone()),
         }
+    }
+
+    /// Checks that `role_arn` is the ARN of the role this caller is a session of.
+    pub(crate) fn check_role_arn(&self, role_arn: &str) -> Result<(), String> {
+        let CallerKind::AssumedRole { role_name } = &self.kind else {
+            return Err(format!(
+                "a role ARN is given for {}, which is not a role session (arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION); it only applies to sessions",
+                self.arn
+            ));
+        };
+        let role = RoleArn::new(role_arn).map_err(|e| match e {
+            crate::Error::InvalidParameter { reason, .. } => reason,
+            other => other.to_string(),
+        })?;
+        if role.partition() != self.partition
+            || role.account_id() != self.account
+            || role.role_name() != role_name
+        {
+            return Err(format!(
+                "{role_arn} is not the role of the session {} (expected arn:{}:iam::{}:role/PATH/{role_name})",
+                self.arn, self.partition, self.account
+            ));
+        }
+        Ok(())
     }
 
     /// Whether one entry of a trust policy's `Principal.AWS` covers this caller. `Err` when the
@@ -170,6 +196,69 @@ impl Caller {
             },
             _ => entry == self.arn,
         })
+    }
+}
+
+/// The account of an ARN or a bare account ID, if it has one of 12 digits.
+pub(crate) fn account_of(entry: &str) -> Option<&str> {
+    if is_account_id(entry) {
+        return Some(entry);
+    }
+    split_arn(entry)
+        .map(|parts| parts.account)
+        .filter(|a| is_account_id(a))
+}
+
+/// Callers that a `Principal.AWS` entry lets in, for the confused-deputy probe: the ARN of each
+/// and, for a role session, its role's ARN. `extra_accounts` are the accounts a `"*"` entry is
+/// narrowed to by conditions (plus a stranger's account).
+pub(crate) fn probe_callers(
+    entry: &str,
+    extra_accounts: &[String],
+) -> Vec<(String, Option<String>)> {
+    let of_account = |partition: &str, account: &str| {
+        vec![
+            (
+                format!("arn:{partition}:sts::{account}:assumed-role/cross-account-probe/probe"),
+                None,
+            ),
+            (
+                format!("arn:{partition}:iam::{account}:user/cross-account-probe"),
+                None,
+            ),
+        ]
+    };
+    if entry == "*" {
+        return extra_accounts
+            .iter()
+            .map(String::as_str)
+            .chain(["999988887777"])
+            .flat_map(|a| of_account("aws", a))
+            .collect();
+    }
+    if is_account_id(entry) {
+        return of_account("aws", entry);
+    }
+    let Some(parts) = split_arn(entry) else {
+        return Vec::new();
+    };
+    if !is_account_id(parts.account) || has_wildcard(entry) {
+        return Vec::new();
+    }
+    match (parts.service, parts.resource) {
+        ("iam", "root") => of_account(parts.partition, parts.account),
+        ("iam", r) if r.starts_with("role/") => vec![(
+            format!(
+                "arn:{}:sts::{}:assumed-role/{}/probe",
+                parts.partition,
+                parts.account,
+                last_segment(r)
+            ),
+            Some(entry.to_string()),
+        )],
+        ("iam", r) if r.starts_with("user/") => vec![(entry.to_string(), None)],
+        ("sts", r) if r.starts_with("assumed-role/") => vec![(entry.to_string(), None)],
+        _ => Vec::new(),
     }
 }
 
@@ -260,16 +349,33 @@ mod tests {
     fn parses_callers() {
         let c = Caller::parse("arn:aws:sts::111122223333:assumed-role/Partner/sess").unwrap();
         assert_eq!(c.account, "111122223333");
+        assert!(c
+            .principal_arn_key(None)
+            .unwrap_err()
+            .contains("with its path"));
         assert_eq!(
-            c.principal_arn_key(),
-            "arn:aws:iam::111122223333:role/Partner"
+            c.principal_arn_key(Some("arn:aws:iam::111122223333:role/ops/Partner")),
+            Ok("arn:aws:iam::111122223333:role/ops/Partner".to_string())
         );
+        assert!(c
+            .check_role_arn("arn:aws:iam::111122223333:role/ops/Partner")
+            .is_ok());
+        assert!(c
+            .check_role_arn("arn:aws:iam::111122223333:role/ops/Other")
+            .is_err());
+        assert!(c
+            .check_role_arn("arn:aws:iam::444455556666:role/Partner")
+            .is_err());
+        assert!(c.check_role_arn("not-an-arn").is_err());
         let c = Caller::parse("arn:aws-cn:iam::111122223333:role/a/b/R").unwrap();
         assert_eq!(c.kind, CallerKind::Role { name: "R".into() });
         assert_eq!(
-            c.principal_arn_key(),
-            "arn:aws-cn:iam::111122223333:role/a/b/R"
+            c.principal_arn_key(None),
+            Ok("arn:aws-cn:iam::111122223333:role/a/b/R".to_string())
         );
+        assert!(c
+            .check_role_arn("arn:aws-cn:iam::111122223333:role/R")
+            .is_err());
         assert_eq!(
             Caller::parse("arn:aws:iam::111122223333:user/alice")
                 .unwrap()
