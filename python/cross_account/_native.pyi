@@ -5,6 +5,7 @@ Checked against the built module with ``python -m mypy.stubtest cross_account._n
 
 import asyncio
 import datetime
+import os
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Literal, NoReturn, final
@@ -138,6 +139,17 @@ class CrossAccountSession:
         auto_refresh: bool = True,
         source_session: CrossAccountSession | None = None,
     ) -> Self: ...
+    @classmethod
+    def from_profile(
+        cls,
+        profile_name: str,
+        *,
+        mfa_token_provider: Callable[[], str] | None = None,
+        auto_refresh: bool = True,
+        config_file: str | os.PathLike[str] | None = None,
+        credentials_file: str | os.PathLike[str] | None = None,
+    ) -> Self:
+        """A session for a role profile of the shared AWS config, as the AWS CLI reads it."""
     def credentials(self) -> Credentials:
         """The current credentials; blocks (GIL released) only when a fetch is needed."""
     def credentials_async(self) -> asyncio.Future[Credentials]:

@@ -158,6 +158,15 @@ pub enum Command {
         "  cross-account man > /usr/local/share/man/man1/cross-account.1"
     ))]
     Man(ManArgs),
+    /// List the role profiles of ~/.aws/config (AWS_CONFIG_FILE): name, role ARN, external ID set or not, source.
+    #[command(after_help = concat!(
+        "Example:\n",
+        "  cross-account profiles\n",
+        "  cross-account assume --profile partner\n\n",
+        "Reads the files the AWS CLI reads (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else\n",
+        "~/.aws/config and ~/.aws/credentials). Prints no secret; the external ID is shown as set or -."
+    ))]
+    Profiles,
 
     // The trusting side's subcommands: they assume nothing, so they take no `SessionArgs`.
     /// Generate external IDs (the trusted side gives one per customer to the trusting account).
@@ -185,9 +194,10 @@ pub enum Command {
 /// The options of every subcommand that assumes the role.
 #[derive(Debug, Clone, Args)]
 pub struct SessionArgs {
-    /// The role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME.
+    /// The role to assume, arn:aws:iam::ACCOUNT_ID:role/NAME. Optional with a --profile
+    /// that has a role_arn (then it replaces the profile's role).
     #[arg(long, value_name = "ARN", help_heading = "Role")]
-    pub role_arn: String,
+    pub role_arn: Option<String>,
 
     /// The external ID the role's trust policy requires (sts:ExternalId). Also read from
     /// the environment variable CROSS_ACCOUNT_EXTERNAL_ID when neither flag is given.
@@ -237,11 +247,10 @@ pub struct SessionArgs {
 
     /// The current 6-digit MFA code. Visible to every local user in /proc/PID/cmdline: prefer
     /// --mfa-token-file or CROSS_ACCOUNT_MFA_TOKEN. Without any, the code is asked for on the
-    /// terminal (/dev/tty).
+    /// terminal (/dev/tty). For --mfa-serial or a --profile's mfa_serial.
     #[arg(
         long,
         value_name = "CODE",
-        requires = "mfa_serial",
         conflicts_with = "mfa_token_file",
         help_heading = "MFA"
     )]
@@ -249,12 +258,7 @@ pub struct SessionArgs {
 
     /// A file holding the current MFA code; `-` reads it from stdin. Also read from the
     /// environment variable CROSS_ACCOUNT_MFA_TOKEN when neither flag is given.
-    #[arg(
-        long,
-        value_name = "PATH",
-        requires = "mfa_serial",
-        help_heading = "MFA"
-    )]
+    #[arg(long, value_name = "PATH", help_heading = "MFA")]
     pub mfa_token_file: Option<PathBuf>,
 
     /// Trade the MFA code for an MFA session (GetSessionToken) and sign AssumeRole with it, so
@@ -301,7 +305,12 @@ pub struct SessionArgs {
     )]
     pub endpoint_url: Option<String>,
 
-    /// The profile the source credentials come from (default: AWS_PROFILE, the environment, ...).
+    /// A profile of ~/.aws/config, as the AWS CLI reads it: a role profile (role_arn,
+    /// external_id, source_profile, credential_source, duration_seconds, mfa_serial, ...) is the
+    /// role to assume, and the flags above override its values; a profile with credentials only
+    /// is the source for --role-arn. Its credentials are used even when the environment holds
+    /// keys. Without it: the SDK's default chain (credential-process leaves AWS_PROFILE out of
+    /// it, as that names the profile it serves).
     #[arg(
         long,
         value_name = "NAME",

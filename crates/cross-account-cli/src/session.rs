@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use cross_account::secrecy::{ExposeSecret, SecretString};
-use cross_account::{CrossAccountSession, SessionOptions};
+use cross_account::{CrossAccountSession, SessionOptions, SharedConfig};
 
 use crate::cli::SessionArgs;
 use crate::error::{CliError, Hop};
@@ -31,6 +31,10 @@ pub struct Resolved {
     /// With --mfa-session: the source credentials are the MFA session's (see `mfa_session`);
     /// the first hop is then sent without an MFA code, and its profile is already read.
     pub mfa_source: Option<aws_config::SdkConfig>,
+    /// What `--profile` resolved to, as the AWS CLI reads it: a role profile's options (with
+    /// `--role-arn` replacing its role), or `--role-arn` with the profile as its source. The
+    /// other flags override its values in [`options`].
+    pub profile_options: Option<SessionOptions>,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -72,12 +76,28 @@ pub fn resolve(args: &SessionArgs) -> Result<Resolved, CliError> {
         Some(path) => Some(read_small_file(path, "--policy-file")?),
         None => None,
     };
+    let profile_options = match &args.profile {
+        Some(name) => Some(
+            SharedConfig::load()
+                .and_then(|config| config.options_for(name, args.role_arn.as_deref()))
+                .map_err(|err| CliError::Core {
+                    err,
+                    hop: Hop::First,
+                })?,
+        ),
+        None => None,
+    };
+    let (external_id, external_id_source) = match (&profile_options, external_id) {
+        (Some(o), None) if o.external_id.is_some() => (o.external_id.clone(), "the profile"),
+        (_, id) => (id, external_id_source),
+    };
     Ok(Resolved {
         args: args.clone(),
         external_id,
         external_id_source,
         policy,
         mfa_source: None,
+        profile_options,
     })
 }
 
@@ -134,27 +154,39 @@ pub fn options(resolved: &Resolved) -> SessionOptions {
         endpoint_url,
         profile,
     } = &resolved.args;
-    // The first hop: who the caller is (tags, source identity, MFA, profile).
+    // The first hop: who the caller is (tags, source identity, MFA, profile). With --profile,
+    // the profile's options, each flag that is given overriding its value.
+    let from_profile = resolved.profile_options.clone().unwrap_or_default();
     let first = SessionOptions {
-        role_arn: role_arn.clone(),
+        role_arn: match &resolved.profile_options {
+            Some(o) => o.role_arn.clone(),
+            None => role_arn.clone().unwrap_or_default(),
+        },
         external_id: resolved.external_id.clone(),
-        session_name: session_name.clone(),
-        duration: None,
+        session_name: session_name.clone().or(from_profile.session_name),
+        duration: from_profile.duration,
         policy: None,
         policy_arns: Vec::new(),
         tags: tag.clone(),
         transitive_tag_keys: transitive_tag_key.clone(),
         source_identity: source_identity.clone(),
-        mfa_serial: mfa_serial.clone(),
-        region: region.clone(),
-        endpoint_url: endpoint_url.clone(),
-        profile: profile.clone(),
-        source_role: None,
+        mfa_serial: mfa_serial.clone().or(from_profile.mfa_serial),
+        region: region.clone().or(from_profile.region),
+        endpoint_url: endpoint_url.clone().or(from_profile.endpoint_url),
+        // `profile` names the source only without a resolved profile (which carries its own).
+        profile: match &resolved.profile_options {
+            Some(o) => o.profile.clone(),
+            None => profile.clone(),
+        },
+        credential_source: from_profile.credential_source,
+        source_role: from_profile
+            .source_role
+            .map(|hop| Box::new(with_endpoint(*hop, region, endpoint_url))),
     };
     // What shapes the credentials handed out (name, lifetime, session policy) goes on the last.
     let last = |o: SessionOptions| SessionOptions {
-        session_name: session_name.clone(),
-        duration: *duration,
+        session_name: session_name.clone().or(o.session_name.clone()),
+        duration: duration.or(o.duration),
         policy: resolved.policy.clone(),
         policy_arns: policy_arn.clone(),
         ..o
@@ -172,21 +204,58 @@ pub fn options(resolved: &Resolved) -> SessionOptions {
     }
 }
 
+/// `--region` / `--endpoint-url` reach every hop of a profile's chain, not only the outer one.
+fn with_endpoint(
+    mut hop: SessionOptions,
+    region: &Option<String>,
+    endpoint_url: &Option<String>,
+) -> SessionOptions {
+    if region.is_some() {
+        hop.region.clone_from(region);
+    }
+    if endpoint_url.is_some() {
+        hop.endpoint_url.clone_from(endpoint_url);
+    }
+    hop.source_role = hop
+        .source_role
+        .map(|inner| Box::new(with_endpoint(*inner, region, endpoint_url)));
+    hop
+}
+
+/// The first MFA device named along the options' chain, outermost first.
+fn chain_mfa_serial(options: &SessionOptions) -> Option<String> {
+    let mut hop = Some(options);
+    while let Some(o) = hop {
+        if let Some(serial) = &o.mfa_serial {
+            return Some(serial.clone());
+        }
+        hop = o.source_role.as_deref();
+    }
+    None
+}
+
 /// Both hops, for `doctor`, which checks them one by one.
 pub fn build_hops(
     resolved: &Resolved,
     auto_refresh: bool,
 ) -> Result<(CrossAccountSession, Option<CrossAccountSession>), CliError> {
     let options = options(resolved);
-    let code = match (&resolved.args.mfa_serial, &resolved.mfa_source) {
+    // --mfa-serial, or a profile's mfa_serial on any hop: one source of codes for all.
+    let serial = chain_mfa_serial(&options);
+    let code = match (&serial, &resolved.mfa_source) {
         (Some(_), None) => mfa_code(&resolved.args)?,
+        (None, _) if resolved.args.mfa_token.is_some() || resolved.args.mfa_token_file.is_some() => {
+            return Err(CliError::usage(
+                "--mfa-token and --mfa-token-file need --mfa-serial, or a --profile with mfa_serial",
+            ))
+        }
         _ => None,
     };
     let builder = |o: SessionOptions| {
         let mut b = CrossAccountSession::builder()
             .options(o)
             .auto_refresh(auto_refresh);
-        if let (Some(serial), None) = (&resolved.args.mfa_serial, &resolved.mfa_source) {
+        if let (Some(serial), None) = (&serial, &resolved.mfa_source) {
             b = b.mfa_token_callback(mfa_source(serial.clone(), code.clone()));
         }
         b
@@ -197,6 +266,7 @@ pub fn build_hops(
         Some(config) => builder(SessionOptions {
             mfa_serial: None,
             profile: None,
+            credential_source: None,
             ..o
         })
         .sdk_config(config),

@@ -7,7 +7,10 @@ use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use cross_account::{CrossAccountSession as Core, TemporaryCredentials};
+use cross_account::{
+    CrossAccountSession as Core, SessionOptions, SharedConfig, SharedConfigFiles,
+    TemporaryCredentials,
+};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -45,10 +48,50 @@ struct Params {
     mfa: Option<(String, Py<PyAny>)>,
     auto_refresh: bool,
     source_session: Option<Py<CrossAccountSession>>,
+    /// Profiles: `from_profile`'s resolved options, `profile=`'s role chain, their files.
+    profiles: ProfileParams,
+}
+
+#[derive(Default)]
+struct ProfileParams {
+    options: Option<SessionOptions>,
+    source_role: Option<SessionOptions>,
+    files: SharedConfigFiles,
+}
+
+impl ProfileParams {
+    /// `profile=` as boto3's `profile_name=`: the profile's credentials are the source (for a
+    /// role profile, its role session: this role is then chained). Unknown: an error now.
+    fn source(py: Python<'_>, profile: Option<String>) -> PyResult<(Option<String>, Self)> {
+        let Some(name) = profile else {
+            return Ok((None, ProfileParams::default()));
+        };
+        let o = SharedConfig::load()
+            .and_then(|c| c.with_source_profile(SessionOptions::default(), &name))
+            .map_err(|e| to_py_err(py, e))?;
+        let params = ProfileParams {
+            source_role: o.source_role.map(|b| *b),
+            ..ProfileParams::default()
+        };
+        Ok((o.profile, params))
+    }
 }
 
 impl Params {
     fn build(&self, py: Python<'_>) -> PyResult<Core> {
+        if let Some(options) = &self.profiles.options {
+            let mut b = Core::builder().options(options.clone());
+            if let Some((_, provider)) = &self.mfa {
+                // The code source only: the profile's options name each hop's device.
+                let provider = provider.clone_ref(py);
+                b = b.mfa_token_callback(move || mfa_code(&provider));
+            }
+            return b
+                .profile_files(self.profiles.files.clone())
+                .auto_refresh(self.auto_refresh)
+                .build()
+                .map_err(|e| to_py_err(py, e));
+        }
         let mut b = Core::builder()
             .role_arn(self.role_arn.as_str())
             .duration(Duration::from_secs(self.duration_seconds))
@@ -83,6 +126,9 @@ impl Params {
         }
         if let Some(source) = &self.source_session {
             b = b.source_session(source.get().core(py)?);
+        }
+        if let Some(first) = &self.profiles.source_role {
+            b = b.source_role(first.clone());
         }
         b.build().map_err(|e| to_py_err(py, e))
     }
@@ -279,6 +325,7 @@ impl CrossAccountSession {
             (Some(_), None) => return Err(errors::invalid(py, "mfa_token", MFA_NEEDS_PROVIDER)),
             (None, Some(_)) => return Err(errors::invalid(py, "mfa", MFA_NEEDS_SERIAL)),
         };
+        let (profile, profiles) = ProfileParams::source(py, profile)?;
         let params = Params {
             role_arn,
             external_id,
@@ -287,6 +334,7 @@ impl CrossAccountSession {
             region,
             endpoint_url,
             profile,
+            profiles,
             policy,
             policy_arns: opt_list("policy_arns", policy_arns)?,
             tags: opt_tags(tags)?,
@@ -295,6 +343,79 @@ impl CrossAccountSession {
             mfa,
             auto_refresh,
             source_session: source_session.map(Bound::unbind),
+        };
+        let core = params.build(py)?;
+        Ok(CrossAccountSession {
+            params,
+            slot: Mutex::new(Some(Slot {
+                generation: runtime::generation(),
+                core: Some(core),
+            })),
+        })
+    }
+
+    /// A session for role profile `profile_name` of the shared AWS config, as the AWS CLI and
+    /// boto3 read it (role_arn, external_id, source_profile chain, credential_source,
+    /// role_session_name, duration_seconds, mfa_serial, region, endpoint_url). The files are
+    /// read now: an unknown profile, a cycle or a missing source raises before any call.
+    #[classmethod]
+    #[pyo3(signature = (
+        profile_name,
+        *,
+        mfa_token_provider = None,
+        auto_refresh = true,
+        config_file = None,
+        credentials_file = None,
+    ))]
+    fn from_profile(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        py: Python<'_>,
+        profile_name: String,
+        mfa_token_provider: Option<Bound<'_, PyAny>>,
+        auto_refresh: bool,
+        config_file: Option<std::path::PathBuf>,
+        credentials_file: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let files = match (config_file, credentials_file) {
+            (None, None) => SharedConfigFiles::from_env(),
+            (Some(c), Some(k)) => SharedConfigFiles::new(c, k),
+            _ => {
+                return Err(errors::invalid(
+                    py,
+                    "profile_files",
+                    "config_file and credentials_file go together: give both or neither",
+                ))
+            }
+        };
+        let options = SharedConfig::load_files(files.clone())
+            .and_then(|c| c.session_options(&profile_name))
+            .map_err(|e| to_py_err(py, e))?;
+        let mfa = match mfa_token_provider {
+            None => None,
+            Some(p) if p.is_callable() => Some((String::new(), p.unbind())),
+            Some(_) => return Err(PyTypeError::new_err(MFA_NOT_CALLABLE)),
+        };
+        let params = Params {
+            role_arn: options.role_arn.clone(),
+            external_id: None,
+            session_name: None,
+            duration_seconds: 0,
+            region: options.region.clone(),
+            endpoint_url: options.endpoint_url.clone(),
+            profile: None,
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            mfa,
+            auto_refresh,
+            source_session: None,
+            profiles: ProfileParams {
+                options: Some(options),
+                source_role: None,
+                files,
+            },
         };
         let core = params.build(py)?;
         Ok(CrossAccountSession {

@@ -44,6 +44,7 @@ mod error;
 mod mfa_session;
 mod options;
 mod params;
+mod profile;
 mod refresh;
 mod session;
 mod sts;
@@ -61,6 +62,7 @@ pub use params::{
     ExternalId, MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, PolicyArns, ProvideMfaToken,
     SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
 };
+pub use profile::{CredentialSource, RoleProfile, SharedConfig, SharedConfigFiles};
 pub use refresh::{Backoff, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};
 pub use session::{CrossAccountSession, CrossAccountSessionBuilder};
 pub use sts::CallerIdentity;

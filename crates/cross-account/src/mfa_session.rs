@@ -299,6 +299,8 @@ impl MfaSessionBuilder {
         let source = StsSource {
             sdk_config: self.sdk_config,
             profile: self.profile,
+            credential_source: None,
+            profile_files: crate::profile::SharedConfigFiles::from_env(),
             region: self.region,
             endpoint_url: self.endpoint_url,
             source_session: None,

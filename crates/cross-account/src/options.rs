@@ -76,9 +76,14 @@ pub struct SessionOptions {
     /// A custom STS endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
-    /// The named profile the source credentials come from.
+    /// The named profile the source credentials come from: exactly that profile's, even when
+    /// the environment holds keys (as the AWS CLI's `--profile`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// The source credentials come from exactly this place (a role profile's
+    /// `credential_source`); not with `profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_source: Option<crate::profile::CredentialSource>,
     /// Role chaining: the role assumed first, whose credentials then assume this one (the
     /// duration is clamped to 1 hour).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +169,7 @@ mod tests {
             region: Some("eu-west-1".into()),
             endpoint_url: Some("http://127.0.0.1:5000".into()),
             profile: Some("partner".into()),
+            credential_source: None,
             source_role: Some(Box::new(SessionOptions::new(
                 "arn:aws:iam::111111111111:role/Hop",
             ))),

@@ -18,6 +18,7 @@ use crate::params::{
     blocking_token, validate_serial, ExternalId, MfaDevice, MfaTokenError, PolicyArns,
     ProvideMfaToken, SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
 };
+use crate::profile::{SharedConfig, SharedConfigFiles};
 use crate::refresh::{
     Backoff, Fetch, FetchFuture, RefreshConfig, Refresher, SessionStatus, DEFAULT_MANDATORY_MARGIN,
 };
@@ -76,6 +77,43 @@ impl CrossAccountSession {
     /// ```
     pub fn builder() -> CrossAccountSessionBuilder {
         CrossAccountSessionBuilder::default()
+    }
+
+    /// A builder set up from role profile `name` of the shared AWS config files, as the AWS
+    /// CLI reads it (see [`SharedConfig`]): the role, external ID, session name, duration,
+    /// MFA device, region, endpoint and the `source_profile` chain.
+    ///
+    /// It returns the builder, not a session, as aws-config's profile providers do: a profile
+    /// with `mfa_serial` still needs a token provider, and every tuning setter stays open. The
+    /// files are read here, so an unknown profile, a cycle or a missing source is an error now,
+    /// before any network call.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// // The profile's mfa_serial names the device; the callback gives the codes.
+    /// let session = cross_account::CrossAccountSession::from_profile("partner")?
+    ///     .mfa_token_callback(|| Ok("123456".to_string()))
+    ///     .build()?;
+    /// # Ok::<(), cross_account::Error>(())
+    /// ```
+    pub fn from_profile(name: &str) -> Result<CrossAccountSessionBuilder, Error> {
+        Ok(CrossAccountSessionBuilder::default()
+            .options(SharedConfig::load()?.session_options(name)?))
+    }
+
+    /// [`from_profile`](Self::from_profile) with explicit config and credentials file paths;
+    /// the source profile's credentials are read from the same files.
+    pub fn from_profile_files(
+        name: &str,
+        config: impl AsRef<std::path::Path>,
+        credentials: impl AsRef<std::path::Path>,
+    ) -> Result<CrossAccountSessionBuilder, Error> {
+        let files = SharedConfigFiles::new(config.as_ref(), credentials.as_ref());
+        let options = SharedConfig::load_files(files.clone())?.session_options(name)?;
+        Ok(CrossAccountSessionBuilder::default()
+            .options(options)
+            .profile_files(files))
     }
 
     /// Current credentials: from the cache when fresh (no lock, no await), otherwise after the
@@ -365,6 +403,7 @@ pub struct CrossAccountSessionBuilder {
     time_source: Option<SharedTimeSource>,
     sleep_impl: Option<SharedAsyncSleep>,
     runtime: Option<tokio::runtime::Handle>,
+    profile_files: SharedConfigFiles,
 }
 
 impl fmt::Debug for CrossAccountSessionBuilder {
@@ -546,10 +585,20 @@ impl CrossAccountSessionBuilder {
         self
     }
 
-    /// The named profile the source credentials come from (default: `AWS_PROFILE` or
-    /// `default`). Not with `sdk_config` nor with a role chain.
+    /// The named profile the source credentials come from (default: the SDK's chain, with
+    /// `AWS_PROFILE` or `default`). Its credentials are used even when the environment holds
+    /// keys, as with the AWS CLI's `--profile`. Not with `sdk_config` nor with a role chain.
+    /// For a role profile that is the role to assume, use
+    /// [`CrossAccountSession::from_profile`] instead.
     pub fn profile(mut self, profile: impl Into<String>) -> Self {
         self.options.profile = Some(profile.into());
+        self
+    }
+
+    /// The shared config and credentials files the source `profile` is read from (default:
+    /// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws`).
+    pub fn profile_files(mut self, files: SharedConfigFiles) -> Self {
+        self.profile_files = files;
         self
     }
 
@@ -580,6 +629,14 @@ impl CrossAccountSessionBuilder {
     /// ```
     pub fn source_session(mut self, session: CrossAccountSession) -> Self {
         self.source_session = Some(session);
+        self
+    }
+
+    /// Role chaining from options: the role assumed first (built with this builder's MFA
+    /// provider and tuning), whose credentials then assume this one. The duration is clamped
+    /// to 1 hour. The same as `SessionOptions::source_role`.
+    pub fn source_role(mut self, first: SessionOptions) -> Self {
+        self.options.source_role = Some(Box::new(first));
         self
     }
 
@@ -657,6 +714,7 @@ impl CrossAccountSessionBuilder {
             time_source: self.time_source,
             sleep_impl: self.sleep_impl,
             runtime: self.runtime,
+            profile_files: self.profile_files,
         };
         build_session(self.options, self.source_session, &tuning)
     }
@@ -673,6 +731,7 @@ struct Tuning {
     time_source: Option<SharedTimeSource>,
     sleep_impl: Option<SharedAsyncSleep>,
     runtime: Option<tokio::runtime::Handle>,
+    profile_files: SharedConfigFiles,
 }
 
 fn build_session(
@@ -695,6 +754,7 @@ fn build_session(
         region,
         endpoint_url,
         profile,
+        credential_source,
         source_role,
     } = options.clone();
     if role_arn.is_empty() {
@@ -728,6 +788,23 @@ fn build_session(
             return Err(Error::invalid(
                 "profile",
                 "cannot be combined with a role chain (source_session or source_role): the source credentials are the first role's; set the profile on the first hop",
+            ));
+        }
+    }
+    if credential_source.is_some() {
+        let clash = if profile.is_some() {
+            Some("profile")
+        } else if tuning.sdk_config.is_some() {
+            Some("sdk_config")
+        } else if chained {
+            Some("a role chain (source_session or source_role)")
+        } else {
+            None
+        };
+        if let Some(other) = clash {
+            return Err(Error::invalid(
+                "credential_source",
+                format!("cannot be combined with {other}: it names the one place the source credentials come from"),
             ));
         }
     }
@@ -826,6 +903,8 @@ fn build_session(
     let source = StsSource {
         sdk_config: tuning.sdk_config.clone(),
         profile,
+        credential_source,
+        profile_files: tuning.profile_files.clone(),
         region,
         endpoint_url,
         source_session,

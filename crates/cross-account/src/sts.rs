@@ -57,6 +57,8 @@ pub(crate) struct AssumeRoleInput {
 pub(crate) struct StsSource {
     pub sdk_config: Option<SdkConfig>,
     pub profile: Option<String>,
+    pub credential_source: Option<crate::profile::CredentialSource>,
+    pub profile_files: crate::profile::SharedConfigFiles,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub source_session: Option<CrossAccountSession>,
@@ -69,6 +71,7 @@ impl fmt::Debug for StsSource {
         f.debug_struct("StsSource")
             .field("sdk_config", &self.sdk_config.is_some())
             .field("profile", &self.profile)
+            .field("credential_source", &self.credential_source)
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .field(
@@ -190,9 +193,21 @@ impl StsAssumer {
         let sdk_config = match &self.source.sdk_config {
             Some(cfg) => cfg.clone(),
             None => {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .profile_files(self.source.profile_files.env_config_files());
                 if let Some(profile) = &self.source.profile {
                     loader = loader.profile_name(profile);
+                }
+                // An explicit profile or credential_source is the source, whatever keys the
+                // environment holds: the default chain would prefer those.
+                let time = self.source.time_source.clone().unwrap_or_default();
+                if let Some(provider) = crate::profile::source_provider(
+                    self.source.profile.as_deref(),
+                    self.source.credential_source,
+                    &self.source.profile_files,
+                    time,
+                ) {
+                    loader = loader.credentials_provider(provider);
                 }
                 if let Some(region) = &self.source.region {
                     loader = loader.region(Region::new(region.clone()));

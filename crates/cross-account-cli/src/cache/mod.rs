@@ -250,7 +250,7 @@ mod tests {
 
     fn resolved(role: &str, external_id: Option<&str>) -> Resolved {
         let args = SessionArgs {
-            role_arn: role.into(),
+            role_arn: Some(role.into()),
             external_id: external_id.map(str::to_string),
             external_id_file: None,
             session_name: None,
@@ -275,6 +275,7 @@ mod tests {
             external_id_source: "--external-id",
             policy: None,
             mfa_source: None,
+            profile_options: None,
             args,
         }
     }

@@ -25,6 +25,11 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
             "--profile-name must be a non-empty profile name without whitespace, brackets, ; or #",
         ));
     }
+    if args.session.profile.as_deref() == Some(name) {
+        return Err(CliError::usage(format!(
+            "--profile {name} is the profile being defined: its credential_process would call itself; name the source profile (one with keys) or leave --profile out"
+        )));
+    }
     let resolved = session::resolve(&args.session)?;
     // Every value is checked now, not at the first `aws` call.
     crate::mfa_session::check(&resolved)?;
@@ -73,12 +78,16 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
             }
         }
     };
-    flag("--role-arn", role_arn);
+    // credential-process never reads AWS_PROFILE as its source (it names the profile being
+    // resolved), so this line cannot call itself whatever AWS_PROFILE is.
+    if let Some(arn) = role_arn {
+        flag("--role-arn", arn);
+    }
     match (external_id_file, &resolved.external_id) {
         (Some(path), _) if external_id.is_none() => flag("--external-id-file", &absolute(path)?),
         // From --external-id or the environment: written out, since the AWS CLI's
         // environment may not have it. An external ID is not a secret.
-        (_, Some(id)) => flag("--external-id", id),
+        (_, Some(id)) if resolved.external_id_source != "the profile" => flag("--external-id", id),
         _ => {}
     }
     if let Some(v) = session_name {

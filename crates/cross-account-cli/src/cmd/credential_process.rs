@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use cross_account::{CrossAccountSession, TemporaryCredentials};
+use sha2::{Digest, Sha256};
 
 use crate::cache::Cache;
 use crate::cli::CredentialProcessArgs;
@@ -12,7 +13,76 @@ use crate::mfa_session;
 use crate::output;
 use crate::session::{self, Resolved};
 
+/// Set by every `credential-process` run for the processes it starts: the fingerprints of the
+/// runs above it, so a run that would call itself again is stopped.
+pub const RECURSION_ENV: &str = "CROSS_ACCOUNT_CREDENTIAL_PROCESS";
+
+const CALLING_ITSELF: &str = "credential-process is calling itself";
+
+/// Nested runs with different options (a source profile whose credential_process is another
+/// cross-account role) are allowed to this depth.
+const MAX_NESTED: usize = 3;
+
+/// The recursion guard, run before any thread exists (it edits this process's environment).
+///
+/// - A run whose own arguments are already in [`RECURSION_ENV`] was started, through some
+///   profile's `credential_process`, by the same run: refused (exit 2) instead of forking on.
+/// - Without `--profile`, `AWS_PROFILE` is left out of the source chain: an SDK that runs
+///   `credential_process` passes on the `AWS_PROFILE` that names the profile being resolved,
+///   which is this very command.
+pub fn guard(args: &CredentialProcessArgs) -> Result<(), CliError> {
+    let me = fingerprint(std::env::args_os().skip(1));
+    let mut chain: Vec<String> = std::env::var(RECURSION_ENV)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if chain.contains(&me) {
+        return Err(CliError::usage(format!(
+            "{CALLING_ITSELF}: its source credentials come from a profile whose credential_process runs this same command ({RECURSION_ENV} is set by the outer run); give it a source that does not lead back to it (--profile NAME of a profile with keys, or environment keys)"
+        )));
+    }
+    if chain.len() >= MAX_NESTED {
+        return Err(CliError::usage(format!(
+            "credential-process is nested {} deep through credential_process profiles ({RECURSION_ENV}); at most {MAX_NESTED} are allowed",
+            chain.len() + 1
+        )));
+    }
+    chain.push(me);
+    std::env::set_var(RECURSION_ENV, chain.join(","));
+    if args.session.profile.is_none() {
+        std::env::remove_var("AWS_PROFILE");
+        std::env::remove_var("AWS_DEFAULT_PROFILE");
+    }
+    Ok(())
+}
+
+/// A short hash of the arguments (they may hold an MFA code, so never the arguments).
+fn fingerprint(args: impl Iterator<Item = std::ffi::OsString>) -> String {
+    let mut hasher = Sha256::new();
+    for arg in args {
+        hasher.update(arg.as_encoded_bytes());
+        hasher.update([0u8]);
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub async fn run(args: CredentialProcessArgs) -> Result<i32, CliError> {
+    run_inner(args).await.map_err(|err| match err {
+        // The run this one started refused to call itself: that is a configuration error
+        // here too (exit 2), not a source that may come back.
+        CliError::Core { err, .. } if err.message().contains(CALLING_ITSELF) => {
+            CliError::usage(err.to_string())
+        }
+        other => other,
+    })
+}
+
+async fn run_inner(args: CredentialProcessArgs) -> Result<i32, CliError> {
     let resolved = session::resolve(&args.session)?;
     // Validates every flag first, so a bad one fails the same way with or without the cache.
     // With --mfa-session the session is built on a miss only, so a warm entry asks no code.

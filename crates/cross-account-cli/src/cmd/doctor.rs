@@ -33,8 +33,8 @@ async fn diagnose(
     chained: Option<&CrossAccountSession>,
 ) -> i32 {
     let a = &resolved.args;
-    out.field("role_arn", json!(a.role_arn));
-    out.line(format!("role:          {}", a.role_arn));
+    out.field("role_arn", json!(first.role_arn().as_str()));
+    out.line(format!("role:          {}", first.role_arn()));
     out.field(
         "external_id",
         match &resolved.external_id {

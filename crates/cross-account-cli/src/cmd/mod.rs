@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod exec;
 pub mod external_id;
 pub mod man;
+pub mod profiles;
 pub mod serve;
 pub mod trust_policy;
 
@@ -30,6 +31,7 @@ impl Command {
             | Command::Doctor(_)
             | Command::Console(_) => true,
             Command::ConfigSnippet(_)
+            | Command::Profiles
             | Command::ExternalId(_)
             | Command::TrustPolicy(_)
             | Command::Completions(_)
@@ -41,6 +43,10 @@ impl Command {
 /// Runs `command`: on a runtime if it needs one (`serve`, which answers while it refreshes, on
 /// two worker threads; the rest on this thread), else directly.
 pub fn run(command: Command) -> Result<i32, CliError> {
+    if let Command::CredentialProcess(args) = &command {
+        // Before any thread exists: the guard edits this process's environment.
+        credential_process::guard(args)?;
+    }
     if !command.needs_runtime() {
         return run_without_runtime(dispatch(command));
     }
@@ -69,6 +75,7 @@ async fn dispatch(command: Command) -> Result<i32, CliError> {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::ConfigSnippet(args) => config_snippet::run(args),
+        Command::Profiles => profiles::run(),
         Command::ExternalId(args) => external_id::run(args),
         Command::TrustPolicy(args) => trust_policy::run(args),
     }
