@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -79,7 +80,9 @@ def binaries() -> dict[str, Path]:
     try:
         import cross_account  # noqa: F401
     except ImportError as e:
-        fail_or_skip(f"cross_account is not installed (cd python && maturin develop): {e}")
+        fail_or_skip(
+            f"cross_account is not installed (cd python && maturin develop): {e}"
+        )
     return wanted
 
 
@@ -105,10 +108,14 @@ def hop_roles(scenario: dict[str, Any]) -> dict[str, str]:
             continue
         except ClientError:
             pass
-        trust = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
-        arns[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc(trust))[
-            "Role"
-        ]["Arn"]
+        trust = {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+        }
+        arns[name] = iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=doc(trust)
+        )["Role"]["Arn"]
         iam.put_role_policy(
             RoleName=name,
             PolicyName="may-assume-roles",
@@ -143,10 +150,13 @@ def cases(s: dict[str, Any], hops: dict[str, str], cli: Path) -> list[Case]:
     )
     base = f"[base]\n{partner}"
     role = f"role_arn = {demo}\nexternal_id = {s['external_id']}\n"
-    expired = (
-        '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s",'
-        ' "Expiration": "2020-01-01T00:00:00Z"}'
-        % (s["partner_access_key_id"], s["partner_secret_access_key"])
+    expired = json.dumps(
+        {
+            "Version": 1,
+            "AccessKeyId": s["partner_access_key_id"],
+            "SecretAccessKey": s["partner_secret_access_key"],
+            "Expiration": "2020-01-01T00:00:00Z",
+        }
     )
     # The JSON comes through the environment: botocore splits the command like a shell
     # would, the Rust SDK runs it with `sh -c`; this form means the same to both.
@@ -302,9 +312,7 @@ class Outcome:
     expires_in: int | None = None
 
 
-def run(
-    client: str, case: Case, env: dict[str, str], bins: dict[str, Path]
-) -> Outcome:
+def run(client: str, case: Case, env: dict[str, str], bins: dict[str, Path]) -> Outcome:
     argv = {
         "aws-cli": ["aws", "sts", "get-caller-identity", "--profile", case.profile]
         + ["--output", "json"],
@@ -327,17 +335,22 @@ def run(
         check=False,
     )
     if done.returncode != 0:
-        return Outcome(None, done.stderr.strip().splitlines()[-1:][0] if done.stderr.strip() else f"exit {done.returncode}")
+        return Outcome(
+            None,
+            done.stderr.strip().splitlines()[-1:][0]
+            if done.stderr.strip()
+            else f"exit {done.returncode}",
+        )
     out = done.stdout.strip()
     if client == "aws-cli":
         return Outcome(json.loads(out)["Arn"], "")
     if client == "cross-account-cli":
         body = json.loads(out)
-        exp = time.mktime(time.strptime(body["Expiration"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-        return Outcome(body["AssumedRoleArn"], "", int(exp - started))
+        expires = datetime.fromisoformat(body["Expiration"])
+        return Outcome(body["AssumedRoleArn"], "", int(expires.timestamp() - started))
     if client == "python":
-        arn, exp = out.splitlines()
-        return Outcome(arn, "", int(int(exp) - started))
+        arn, expires_at = out.splitlines()
+        return Outcome(arn, "", int(int(expires_at) - started))
     return Outcome(out.splitlines()[-1], "")
 
 
@@ -392,14 +405,18 @@ def test_every_client_agrees_on_every_profile(
         for client, o in got.items():
             if case.expect_role is None:
                 if o.arn is not None:
-                    problems.append(f"{case.name}: {client} got {o.arn}, expected a refusal")
+                    problems.append(
+                        f"{case.name}: {client} got {o.arn}, expected a refusal"
+                    )
                 continue
             if o.arn is None:
                 problems.append(f"{case.name}: {client} refused: {o.error}")
                 continue
             role, session = role_and_session(o.arn)
             if role != case.expect_role:
-                problems.append(f"{case.name}: {client} got role {role}, expected {case.expect_role}")
+                problems.append(
+                    f"{case.name}: {client} got role {role}, expected {case.expect_role}"
+                )
             if case.expect_session and session != case.expect_session:
                 problems.append(f"{case.name}: {client} got session {session}")
     assert not problems, "\n".join(problems)
@@ -444,17 +461,30 @@ def test_refusals_name_what_is_wrong(
     for case, got in matrix:
         if case.name in wanted:
             for client in ("rust", "python", "cross-account-cli"):
-                assert wanted[case.name] in got[client].error, (case.name, client, got[client].error)
+                assert wanted[case.name] in got[client].error, (
+                    case.name,
+                    client,
+                    got[client].error,
+                )
             for client in ("aws-cli", "boto3"):
-                assert botocore_says[case.name] in got[client].error, (case.name, client)
+                assert botocore_says[case.name] in got[client].error, (
+                    case.name,
+                    client,
+                )
 
 
 def test_profiles_lists_role_profiles_without_secrets(
-    scenario: dict[str, Any], hop_roles: dict[str, str], binaries: dict[str, Path], tmp_path: Path
+    scenario: dict[str, Any],
+    hop_roles: dict[str, str],
+    binaries: dict[str, Path],
+    tmp_path: Path,
 ) -> None:
-    case = cases(scenario, hop_roles, binaries["cli"])[5]  # "tuned", with an external ID
+    case = cases(scenario, hop_roles, binaries["cli"])[
+        5
+    ]  # "tuned", with an external ID
     (tmp_path / "config").write_text(
-        case.config + f"[profile one]\nrole_arn = {hop_roles['ProfilesHop1']}\ncredential_source = Environment\n"
+        case.config
+        + f"[profile one]\nrole_arn = {hop_roles['ProfilesHop1']}\ncredential_source = Environment\n"
     )
     (tmp_path / "credentials").write_text(case.credentials)
     done = subprocess.run(
@@ -474,7 +504,13 @@ def test_profiles_lists_role_profiles_without_secrets(
         "credential_source",
         "Environment",
     ]
-    assert lines[2].split() == ["tuned", scenario["role_arn"], "set", "source_profile", "base"]
+    assert lines[2].split() == [
+        "tuned",
+        scenario["role_arn"],
+        "set",
+        "source_profile",
+        "base",
+    ]
     assert scenario["partner_secret_access_key"] not in done.stdout + done.stderr
     assert scenario["external_id"] not in done.stdout
 
@@ -493,7 +529,9 @@ def count_processes(binary: Path) -> int:
     return n
 
 
-def watch(argv: list[str], env: dict[str, str], binary: Path) -> tuple[subprocess.CompletedProcess[str], float, int]:
+def watch(
+    argv: list[str], env: dict[str, str], binary: Path
+) -> tuple[subprocess.CompletedProcess[str], float, int]:
     """Runs argv, sampling how many `binary` processes are alive, until it ends or 2x the limit."""
     started = time.monotonic()
     most = 0
@@ -510,7 +548,11 @@ def watch(argv: list[str], env: dict[str, str], binary: Path) -> tuple[subproces
         # Stragglers would still be spawning after the client ended.
         time.sleep(0.5)
         most = max(most, count_processes(binary))
-        return subprocess.CompletedProcess(argv, proc.returncode, out, err), elapsed, most
+        return (
+            subprocess.CompletedProcess(argv, proc.returncode, out, err),
+            elapsed,
+            most,
+        )
 
 
 def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
@@ -521,7 +563,12 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
     env = case_env(scenario, tmp_path, case)
     snippet = subprocess.run(
         [str(cli), "config-snippet", "--profile-name", "partner"]
-        + ["--role-arn", scenario["role_arn"], "--external-id", scenario["external_id"]],
+        + [
+            "--role-arn",
+            scenario["role_arn"],
+            "--external-id",
+            scenario["external_id"],
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -534,12 +581,16 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
         f"aws_secret_access_key = {scenario['partner_secret_access_key']}\n"
     )
     env["AWS_PROFILE"] = "partner"
-    done, elapsed, most = watch(["aws", "sts", "get-caller-identity", "--output", "json"], env, cli)
+    done, elapsed, most = watch(
+        ["aws", "sts", "get-caller-identity", "--output", "json"], env, cli
+    )
     assert done.returncode == 0, done.stderr
     assert role_and_session(json.loads(done.stdout)["Arn"])[0] == "DemoRole"
     assert elapsed < STORM_LIMIT_S, elapsed
     assert most <= 3, most
-    print(f"\nAWS_PROFILE=partner aws sts get-caller-identity: {elapsed:.2f} s, at most {most} cross-account processes")
+    print(
+        f"\nAWS_PROFILE=partner aws sts get-caller-identity: {elapsed:.2f} s, at most {most} cross-account processes"
+    )
 
 
 def test_a_credential_process_that_would_call_itself_stops_with_exit_2(
@@ -550,7 +601,9 @@ def test_a_credential_process_that_would_call_itself_stops_with_exit_2(
     args += ["--external-id", scenario["external_id"], "--no-cache"]
     # [default] is itself this credential_process: its source would be itself, forever.
     (tmp_path / "config").write_text("")
-    (tmp_path / "credentials").write_text("[default]\ncredential_process = " + " ".join(args) + "\n")
+    (tmp_path / "credentials").write_text(
+        "[default]\ncredential_process = " + " ".join(args) + "\n"
+    )
     env = case_env(scenario, tmp_path, Case("self", "default", "", "", None))
     done, elapsed, most = watch(args, env, cli)
     assert done.returncode == 2, done.stderr
@@ -562,8 +615,110 @@ def test_a_credential_process_that_would_call_itself_stops_with_exit_2(
     digest = hashlib.sha256(b"".join(a.encode() + b"\0" for a in args[1:])).hexdigest()
     env["CROSS_ACCOUNT_CREDENTIAL_PROCESS"] = "00000000000000ff," + digest[:16]
     inner = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S, check=False
+        args,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=False,
     )
     assert inner.returncode == 2, inner.stderr
     assert "calling itself" in inner.stderr
     assert inner.stdout == ""
+
+
+PROFILE_KEYWORD = textwrap.dedent(
+    """
+    import json, sys
+    from cross_account import CrossAccountSession, InvalidParameterError
+    try:
+        s = CrossAccountSession(sys.argv[1], sys.argv[2] or None, profile=sys.argv[3])
+    except InvalidParameterError as e:
+        print(json.dumps({"refused": str(e), "field": e.field}))
+        raise SystemExit(0)
+    c = s.credentials()
+    print(json.dumps({"arn": c.assumed_role_arn, "duration": s.duration_seconds}))
+    """
+)
+
+
+def test_profile_keyword_and_flag_use_the_profile_even_with_environment_keys(
+    scenario: dict[str, Any],
+    hop_roles: dict[str, str],
+    binaries: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    """`profile=` is boto3's `profile_name=`, and `--profile NAME` with `--role-arn` makes NAME
+    the source, as the AWS CLI does; the admin keys in the environment must not be used (the
+    DemoRole trusts only the partner user, so using them would be refused)."""
+    one_hop = cases(scenario, hop_roles, binaries["cli"])[
+        2
+    ]  # "three": one, two, three, base
+    (tmp_path / "config").write_text(one_hop.config)
+    (tmp_path / "credentials").write_text(one_hop.credentials)
+    env = case_env(scenario, tmp_path, one_hop)
+    env["AWS_ACCESS_KEY_ID"] = scenario["admin_access_key_id"]
+    env["AWS_SECRET_ACCESS_KEY"] = scenario["admin_secret_access_key"]
+
+    def python(role: str, external_id: str, profile: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-c", PROFILE_KEYWORD, role, external_id, profile],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CLIENT_TIMEOUT_S,
+            check=True,
+        )
+        return dict(json.loads(done.stdout))
+
+    # A credentials profile is the source.
+    got = python(scenario["role_arn"], scenario["external_id"], "base")
+    assert role_and_session(got["arn"])[0] == "DemoRole", got
+    # A role profile's session is the source: this role is chained behind it (1 h clamp).
+    got = python(hop_roles["ProfilesHop3"], "", "two")
+    assert role_and_session(got["arn"])[0] == "ProfilesHop3", got
+    assert got["duration"] == 3600
+    # An unknown profile is an error at construction, before any call (boto3: ProfileNotFound).
+    got = python(scenario["role_arn"], scenario["external_id"], "nosuch")
+    assert got["field"] == "profile" and "ProfileNotFound" in got["refused"], got
+
+    cli = [str(binaries["cli"])]
+    role = [
+        "--role-arn",
+        scenario["role_arn"],
+        "--external-id",
+        scenario["external_id"],
+    ]
+    assumed = subprocess.run(
+        cli + ["assume", "--profile", "base", *role],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=False,
+    )
+    assert assumed.returncode == 0, assumed.stderr
+    assert (
+        role_and_session(json.loads(assumed.stdout)["AssumedRoleArn"])[0] == "DemoRole"
+    )
+    unknown = subprocess.run(
+        cli + ["assume", "--profile", "nosuch", *role],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=False,
+    )
+    assert unknown.returncode == 2 and "ProfileNotFound" in unknown.stderr, (
+        unknown.stderr
+    )
+    doctor = subprocess.run(
+        cli + ["doctor", "--profile", "base", *role],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=False,
+    )
+    assert scenario["partner_user_arn"] in doctor.stdout, doctor.stdout
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
