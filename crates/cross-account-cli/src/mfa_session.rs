@@ -76,8 +76,14 @@ fn mfa_session(
     let serial = a.mfa_serial.clone().ok_or_else(|| {
         CliError::usage("--mfa-session needs --mfa-serial: the MFA device the session is for")
     })?;
+    // With a role --profile, its role and the credentials at the end of its chain.
+    let mut innermost = session::options(resolved);
+    let role_arn = innermost.role_arn.clone();
+    while let Some(hop) = innermost.source_role.take() {
+        innermost = *hop;
+    }
     let mut builder = MfaSession::builder()
-        .role_arn(a.role_arn.clone())
+        .role_arn(role_arn)
         .duration(duration);
     builder = match code {
         Some(code) => builder.mfa(serial.clone(), session::mfa_source(serial, code)),
@@ -91,8 +97,8 @@ fn mfa_session(
     if let Some(url) = &a.endpoint_url {
         builder = builder.endpoint_url(url.clone());
     }
-    if let Some(profile) = &a.profile {
-        builder = builder.profile(profile.clone());
+    if let Some(profile) = innermost.profile {
+        builder = builder.profile(profile);
     }
     builder.build().map_err(|err| CliError::Core {
         err,
