@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import pickle
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -177,9 +178,29 @@ def test_access_denied_and_throttling_map_to_classes(
     assert throttled.value.retryable and throttled.value.kind == "throttled"
 
 
-def test_no_source_credentials(double: StsDouble, make_session: Callable[..., Any]) -> None:
+def test_no_source_credentials(
+    double: StsDouble,
+    make_session: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing anywhere in the default chain: empty shared files, no keys, no IMDS.
+    for name in ("config", "credentials"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     with pytest.raises(NoSourceCredentialsError):
-        make_session(profile="no-such-profile").credentials()
+        make_session().credentials()
+    assert double.calls == 0
+
+
+def test_an_unknown_profile_is_refused_at_construction(
+    double: StsDouble, make_session: Callable[..., Any]
+) -> None:
+    # As boto3.Session(profile_name=...) raises ProfileNotFound.
+    with pytest.raises(InvalidParameterError) as err:
+        make_session(profile="no-such-profile")
+    assert err.value.field == "profile"
     assert double.calls == 0
 
 
