@@ -82,9 +82,7 @@ fn mfa_session(
     while let Some(hop) = innermost.source_role.take() {
         innermost = *hop;
     }
-    let mut builder = MfaSession::builder()
-        .role_arn(role_arn)
-        .duration(duration);
+    let mut builder = MfaSession::builder().role_arn(role_arn).duration(duration);
     builder = match code {
         Some(code) => builder.mfa(serial.clone(), session::mfa_source(serial, code)),
         None => builder.mfa(serial, || {
