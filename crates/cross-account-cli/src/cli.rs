@@ -64,7 +64,11 @@ pub enum Command {
         "$XDG_CACHE_HOME/cross-account (else ~/.cache/cross-account), a 0700 directory of 0600 files\n",
         "named by a SHA-256 of the parameters, and reused until --window (15 minutes; at most a third\n",
         "of the lifetime) before they expire. An advisory lock makes parallel invocations share one\n",
-        "STS call. A cache directory that others could change is not used (with a warning)."
+        "STS call. A cache directory that others could change is not used (with a warning).\n\n",
+        "AWS_PROFILE is not a source here: an SDK running credential_process passes on the profile it\n",
+        "is resolving, which is this command; name a source with --profile. A run started by itself\n",
+        "(through a source profile whose credential_process is this same command) exits 2\n",
+        "(CROSS_ACCOUNT_CREDENTIAL_PROCESS marks the runs above it)."
     ))]
     CredentialProcess(CredentialProcessArgs),
 

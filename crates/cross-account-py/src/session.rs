@@ -171,8 +171,12 @@ impl Drop for Slot {
 /// ```
 ///
 /// The constructor validates every argument (`InvalidParameterError`, whose `field` names the
-/// keyword) and does no I/O. Source credentials come from the usual AWS chain (environment,
-/// `profile`, SSO, instance role) or from `source_session` (role chaining). One AssumeRole
+/// keyword) and does no I/O beyond reading the shared config for `profile`. Source
+/// credentials come from the usual AWS chain (environment, SSO, instance role), from
+/// `profile` as boto3's `profile_name` (that profile's credentials even with keys in the
+/// environment; a role profile's session, this role then being chained; unknown: an error
+/// now), or from `source_session` (role chaining). `from_profile()` takes the role itself
+/// from a profile. One AssumeRole
 /// call is made per credential lifetime however many threads or tasks read; a background task
 /// refreshes before expiry. Usable from threads, asyncio and forked children; `close()` (or a
 /// `with` block) ends it.
