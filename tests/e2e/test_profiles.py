@@ -16,6 +16,8 @@ What moto cannot tell apart, and so what this matrix does not prove:
   keys in the environment are not trusted).
 - moto does not enforce the 1 h limit on chained sessions: the AWS CLI and boto3 pass
   duration_seconds = 7200 through, and only cross-account clamps (checked on its expiry).
+- every client is sent to the one loopback endpoint (AWS_ENDPOINT_URL), and moto answers any
+  region alike, so `region = eu-west-1` is read but its effect is not observable here.
 - moto accepts any MFA code: the row with mfa_serial shows every client sends one (each is
   given the code through its own channel), not that the code is checked.
 """
