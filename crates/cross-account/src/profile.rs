@@ -775,6 +775,48 @@ mod tests {
         );
     }
 
+    fn fixed(expiry: SystemTime) -> RefuseExpired {
+        let creds = aws_credential_types::Credentials::new(
+            "ASIAEXAMPLE",
+            "s3cr3t",
+            Some("t0ken".into()),
+            Some(expiry),
+            "test",
+        );
+        RefuseExpired {
+            inner: SharedCredentialsProvider::new(creds),
+            what: "profile \"old\"".into(),
+            time: SharedTimeSource::new(aws_smithy_async::time::StaticTimeSource::new(
+                SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
+            )),
+        }
+    }
+
+    #[tokio::test]
+    async fn source_credentials_already_expired_are_refused_without_their_secrets() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let err = fixed(now - Duration::from_secs(1))
+            .provide_credentials()
+            .await
+            .unwrap_err();
+        let text = format!(
+            "{}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        );
+        assert!(
+            text.contains("already expired") && text.contains("\"old\""),
+            "{text}"
+        );
+        assert!(
+            !text.contains("s3cr3t") && !text.contains("t0ken"),
+            "{text}"
+        );
+        let fresh = fixed(now + Duration::from_secs(60))
+            .provide_credentials()
+            .await;
+        assert!(fresh.is_ok());
+    }
+
     #[test]
     fn a_cycle_is_named_in_order() {
         let f = Files::new(
