@@ -10,12 +10,8 @@ help: ## List the targets
 build-dev: ## Build the workspace and install the Python package into .venv (maturin develop)
 	. scripts/bootstrap && cargo build --workspace && cd python && maturin develop -q
 
-lint: ## cargo fmt --check, clippy -D warnings, ruff, mypy --strict, stubtest
-	. scripts/bootstrap && cargo fmt --all -- --check \
-	  && cargo clippy --workspace --all-targets -- -D warnings \
-	  && (cd python && maturin develop -q && mypy) \
-	  && ruff check python bench tests examples/python && ruff format --check python bench tests examples/python \
-	  && python -m mypy.stubtest cross_account._native
+lint: ## cargo fmt --check, clippy -D warnings, rustdoc -D warnings, ruff, mypy --strict, stubtest
+	scripts/lint
 
 test: ## Every test and lint (what CI runs)
 	scripts/test
