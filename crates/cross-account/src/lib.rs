@@ -65,7 +65,8 @@ pub use params::{
 };
 pub use pool::{
     ActionProbe, CrossAccountPool, CrossAccountPoolBuilder, EvictReason, PoolEvent, PoolProvider,
-    PoolStats, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport, VerifyVerdict,
+    PoolStats, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport,
+    VerifyVerdict,
 };
 pub use profile::{CredentialSource, RoleProfile, SharedConfig, SharedConfigFiles};
 pub use refresh::{Backoff, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};

@@ -49,7 +49,9 @@ struct Outage {
 }
 
 enum Step {
-    Go { probe: bool },
+    Go {
+        probe: bool,
+    },
     /// A token is reserved; it is due after this wait.
     Paced(Duration),
     /// The outage gate is shut; look again after this wait or when a probe ends.
@@ -119,7 +121,11 @@ impl std::fmt::Debug for Budget {
 }
 
 impl Budget {
-    pub(crate) fn new(limits: BudgetLimits, time: SharedTimeSource, sleep: SharedAsyncSleep) -> Self {
+    pub(crate) fn new(
+        limits: BudgetLimits,
+        time: SharedTimeSource,
+        sleep: SharedAsyncSleep,
+    ) -> Self {
         let now = time.now();
         Budget {
             bucket: Mutex::new(Bucket {

@@ -35,7 +35,9 @@ pub(crate) struct Lane {
 
 impl std::fmt::Debug for Lane {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lane").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("Lane")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 

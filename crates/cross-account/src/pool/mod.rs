@@ -30,11 +30,14 @@ use crate::session::CrossAccountSession;
 use crate::sts::AssumeRoleInput;
 
 use budget::{Budget, BudgetLimits, Transition};
-pub use events::{EvictReason, PoolEvent, PoolStats};
 use events::Counters;
+pub use events::{EvictReason, PoolEvent, PoolStats};
 use lane::{ClientSource, Lane, LaneKey};
 use tenant::Tenant;
-pub use verify::{ActionProbe, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport, VerifyVerdict};
+pub use verify::{
+    ActionProbe, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport,
+    VerifyVerdict,
+};
 
 /// Default calls per second per budget: a tenth of STS's usual 600 per account and Region, so
 /// a few hosts and the account's other STS users fit beside one pool.
@@ -170,7 +173,10 @@ impl CrossAccountPool {
     /// The tenant's current credentials: from its cache when fresh (no lock, no await),
     /// otherwise after its one call in flight, which waits for the budget. Bad options are
     /// refused before any network call, naming the field.
-    pub async fn credentials(&self, options: &SessionOptions) -> Result<TemporaryCredentials, Error> {
+    pub async fn credentials(
+        &self,
+        options: &SessionOptions,
+    ) -> Result<TemporaryCredentials, Error> {
         let tenant = self.inner.tenant(options)?;
         let now = self.inner.now();
         if let Some(creds) = tenant.fresh(now, self.inner.config.margin) {
@@ -243,8 +249,14 @@ impl CrossAccountPool {
             sts_calls: c.sts_calls.load(Ordering::Relaxed),
             throttled: c.throttled.load(Ordering::Relaxed),
             issued: c.issued.load(Ordering::Relaxed),
-            queued: budgets.iter().map(|b| b.queued.load(Ordering::Relaxed)).sum(),
-            in_flight: budgets.iter().map(|b| b.in_flight.load(Ordering::Relaxed)).sum(),
+            queued: budgets
+                .iter()
+                .map(|b| b.queued.load(Ordering::Relaxed))
+                .sum(),
+            in_flight: budgets
+                .iter()
+                .map(|b| b.in_flight.load(Ordering::Relaxed))
+                .sum(),
             sessions: inner.sessions.load(Ordering::Relaxed),
             quarantined: c.quarantined.load(Ordering::Relaxed),
             evicted: c.evicted.load(Ordering::Relaxed),
@@ -397,7 +409,12 @@ impl PoolInner {
     /// Plans the refresh at a random point in `[expiry - window, expiry - window / 2]`, the
     /// window being `min(5 min, lifetime / 3)`, so tenants fetched together do not come back
     /// together.
-    pub(crate) fn schedule_refresh(&self, tenant: &Arc<Tenant>, creds: &TemporaryCredentials, now: SystemTime) {
+    pub(crate) fn schedule_refresh(
+        &self,
+        tenant: &Arc<Tenant>,
+        creds: &TemporaryCredentials,
+        now: SystemTime,
+    ) {
         let expiry = creds.expiration();
         let lifetime = expiry.duration_since(now).unwrap_or_default();
         let window = DEFAULT_MAX_REFRESH_WINDOW.min(lifetime / 3);
@@ -440,14 +457,16 @@ impl PoolInner {
             return Ok(t);
         }
         let mut out = self.tenants(vec![options.clone()]);
-        out.pop().unwrap_or_else(|| Err(Error::invalid("options", "no tenant was created")))
+        out.pop()
+            .unwrap_or_else(|| Err(Error::invalid("options", "no tenant was created")))
     }
 
     /// Creates the missing tenants in one copy of each shard's map.
     fn tenants(&self, keys: Vec<SessionOptions>) -> Vec<Result<Arc<Tenant>, Error>> {
         let now = self.now();
         let mut out: Vec<Option<Result<Arc<Tenant>, Error>>> = Vec::with_capacity(keys.len());
-        let mut by_shard: Vec<Vec<(usize, SessionOptions)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+        let mut by_shard: Vec<Vec<(usize, SessionOptions)>> =
+            (0..SHARDS).map(|_| Vec::new()).collect();
         for (i, key) in keys.into_iter().enumerate() {
             match self.lookup(&key) {
                 Some(t) => out.push(Some(Ok(t))),
@@ -492,7 +511,10 @@ impl PoolInner {
     }
 
     /// Validates a tenant's options (no I/O) and finds its lane.
-    pub(crate) fn prepare(&self, options: &SessionOptions) -> Result<(AssumeRoleInput, Arc<Lane>), Error> {
+    pub(crate) fn prepare(
+        &self,
+        options: &SessionOptions,
+    ) -> Result<(AssumeRoleInput, Arc<Lane>), Error> {
         if options.source_role.is_some() {
             return Err(Error::invalid(
                 "source_role",
@@ -506,7 +528,10 @@ impl PoolInner {
             ));
         }
         let effective = SessionOptions {
-            region: options.region.clone().or_else(|| self.config.region.clone()),
+            region: options
+                .region
+                .clone()
+                .or_else(|| self.config.region.clone()),
             endpoint_url: options
                 .endpoint_url
                 .clone()
@@ -531,7 +556,13 @@ impl PoolInner {
     fn new_tenant(&self, options: SessionOptions, now: SystemTime) -> Result<Arc<Tenant>, Error> {
         let (input, lane) = self.prepare(&options)?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Ok(Arc::new(Tenant::new(id, Arc::new(options), input, lane, now)))
+        Ok(Arc::new(Tenant::new(
+            id,
+            Arc::new(options),
+            input,
+            lane,
+            now,
+        )))
     }
 
     fn lane(&self, key: LaneKey) -> Arc<Lane> {
@@ -606,7 +637,9 @@ impl PoolInner {
     /// Evicts tenants not read for `idle_timeout` that no planned refresh would catch
     /// (quarantined or never fetched).
     pub(crate) fn sweep_idle(&self, now: SystemTime) {
-        let Some(idle) = self.config.idle_timeout else { return };
+        let Some(idle) = self.config.idle_timeout else {
+            return;
+        };
         for tenant in self.all_tenants() {
             if tenant.idle_for(now) >= idle {
                 self.evict(&tenant, EvictReason::Idle);
@@ -802,7 +835,10 @@ impl CrossAccountPoolBuilder {
                 .with_base_delay(Duration::from_secs(1))
                 .with_max_delay(Duration::from_secs(4)),
         );
-        for (field, b) in [("quarantine_backoff", quarantine), ("probe_backoff", probe_backoff)] {
+        for (field, b) in [
+            ("quarantine_backoff", quarantine),
+            ("probe_backoff", probe_backoff),
+        ] {
             if b.base_delay().is_zero() || b.max_delay() < b.base_delay() {
                 return Err(Error::invalid(
                     field,
@@ -812,7 +848,8 @@ impl CrossAccountPoolBuilder {
         }
         // Validated the way sessions validate them, so a bad default fails here, not per tenant.
         if self.region.is_some() || self.endpoint_url.is_some() {
-            let mut probe = CrossAccountSession::builder().role_arn("arn:aws:iam::000000000000:role/PoolDefaults");
+            let mut probe = CrossAccountSession::builder()
+                .role_arn("arn:aws:iam::000000000000:role/PoolDefaults");
             if let Some(r) = &self.region {
                 probe = probe.region(r.clone());
             }

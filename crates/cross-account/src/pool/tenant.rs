@@ -103,7 +103,9 @@ impl Tenant {
 
     fn quarantined(&self, now: SystemTime) -> Option<Error> {
         let q = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
-        q.as_ref().filter(|q| q.until > now).map(|q| q.error.clone())
+        q.as_ref()
+            .filter(|q| q.until > now)
+            .map(|q| q.error.clone())
     }
 
     pub(crate) fn is_quarantined(&self) -> bool {

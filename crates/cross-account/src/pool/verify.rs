@@ -199,9 +199,12 @@ impl VerifyReport {
 
     /// The checks that did not pass.
     pub fn failures(&self) -> impl Iterator<Item = &VerifyCheck> {
-        self.checks
-            .iter()
-            .filter(|c| matches!(c.outcome, VerifyOutcome::Failed | VerifyOutcome::Inconclusive))
+        self.checks.iter().filter(|c| {
+            matches!(
+                c.outcome,
+                VerifyOutcome::Failed | VerifyOutcome::Inconclusive
+            )
+        })
     }
 
     /// The report as JSON: `{"role_arn", "verdict", "checks": [{"check", "outcome", "detail",
@@ -229,7 +232,11 @@ fn confused_deputy_hint(role_arn: &str, external_id: &str, how: &str) -> String 
 }
 
 /// One AssumeRole through the budget, waiting out throttling a bounded number of times.
-async fn assume(pool: &PoolInner, lane: &Lane, input: &AssumeRoleInput) -> Result<TemporaryCredentials, Error> {
+async fn assume(
+    pool: &PoolInner,
+    lane: &Lane,
+    input: &AssumeRoleInput,
+) -> Result<TemporaryCredentials, Error> {
     let mut last = None;
     for _ in 0..THROTTLED_ATTEMPTS {
         let permit = lane.budget.acquire().await?;
