@@ -186,6 +186,17 @@ impl CrossAccountPool {
         tenant.read(&self.inner).await
     }
 
+    /// The tenant's credentials if the pool holds fresh ones, without waiting or locking;
+    /// `None` when a call is needed (then use [`credentials`](Self::credentials)). Creates
+    /// nothing: an unknown tenant is `None`.
+    pub fn cached_credentials(&self, options: &SessionOptions) -> Option<TemporaryCredentials> {
+        let tenant = self.inner.lookup(options)?;
+        let now = self.inner.now();
+        let creds = tenant.fresh(now, self.inner.config.margin)?;
+        tenant.touch(now);
+        Some(creds)
+    }
+
     /// An SDK credentials provider for one tenant, sharing the pool's cache and budget. Its
     /// reads skip the pool's lookup; an evicted tenant comes back on the next read.
     pub fn provider(&self, options: &SessionOptions) -> Result<PoolProvider, Error> {

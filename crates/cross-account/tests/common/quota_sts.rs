@@ -90,6 +90,11 @@ impl QuotaSts {
         }
     }
 
+    /// The counts as one JSON object (what `GET /_stats` answers).
+    pub fn stats_json(&self) -> String {
+        stats_json(&self.inner)
+    }
+
     pub fn set_outage(&self, on: bool) {
         self.inner.outage.store(on, Ordering::SeqCst);
     }
@@ -174,11 +179,21 @@ async fn serve(inner: Arc<Inner>, mut stream: TcpStream) {
             }
         }
         let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
+        let request_line = String::from_utf8_lossy(&buf[..head_end])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
         buf.drain(..head_end + length);
-        let flying = c.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        bump_max(&c.max_in_flight, flying);
-        let (status, xml) = answer(&inner, &body).await;
-        c.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let (status, xml) = if let Some(reply) = control(&inner, &request_line) {
+            ("200 OK", reply)
+        } else {
+            let flying = c.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            bump_max(&c.max_in_flight, flying);
+            let answer = answer(&inner, &body).await;
+            c.in_flight.fetch_sub(1, Ordering::SeqCst);
+            answer
+        };
         let response = format!(
             "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nx-amzn-requestid: quota-{}\r\n\r\n{xml}",
             xml.len(),
@@ -189,6 +204,45 @@ async fn serve(inner: Arc<Inner>, mut stream: TcpStream) {
         }
     }
     c.open.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// `GET /_stats` (JSON counts) and `POST /_outage/on|off`, for a fake in another process.
+fn control(inner: &Inner, request_line: &str) -> Option<String> {
+    let path = request_line.split_whitespace().nth(1)?;
+    match path {
+        "/_outage/on" => inner.outage.store(true, Ordering::SeqCst),
+        "/_outage/off" => inner.outage.store(false, Ordering::SeqCst),
+        "/_stats" => {}
+        _ => return None,
+    }
+    Some(stats_json(inner))
+}
+
+fn stats_json(inner: &Inner) -> String {
+    let c = &inner.counts;
+    let issued = inner.issued.lock().unwrap();
+    let duplicates: u64 = issued
+        .values()
+        .map(|n| u64::from(n.saturating_sub(1)))
+        .sum();
+    let peak = inner
+        .outage_calls
+        .lock()
+        .unwrap()
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    format!(
+        "{{\"calls\":{},\"throttled\":{},\"unavailable\":{},\"connections\":{},\"max_open\":{},\"max_in_flight\":{},\"issued_roles\":{},\"duplicates\":{duplicates},\"peak_outage_calls_per_second\":{peak}}}",
+        c.calls.load(Ordering::SeqCst),
+        c.throttled.load(Ordering::SeqCst),
+        c.unavailable.load(Ordering::SeqCst),
+        c.connections.load(Ordering::SeqCst),
+        c.max_open.load(Ordering::SeqCst),
+        c.max_in_flight.load(Ordering::SeqCst),
+        issued.len(),
+    )
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
