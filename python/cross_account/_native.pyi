@@ -353,7 +353,7 @@ class Pool:
         burst: int = 10,
         max_in_flight: int = 16,
         max_sessions: int = 100_000,
-        idle_timeout: float | None = 3600.0,
+        idle_timeout: float | None = ...,  # 3600.0; None never evicts idle tenants
         region: str | None = None,
         endpoint_url: str | None = None,
         profile: str | None = None,

@@ -465,10 +465,14 @@ def cmd_setup_tenants(args: argparse.Namespace) -> None:
             }
         )
         try:
-            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)[
+                "Role"
+            ]["Arn"]
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") != "EntityAlreadyExists":
-                raise HarnessError(f"moto rejected tenant role {name}: {describe(e)}") from None
+                raise HarnessError(
+                    f"moto rejected tenant role {name}: {describe(e)}"
+                ) from None
             arn = iam.get_role(RoleName=name)["Role"]["Arn"]
         tenants.append({"role_arn": arn, "external_id": external_id})
     json.dump(tenants, sys.stdout)
