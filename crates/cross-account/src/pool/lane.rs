@@ -11,6 +11,9 @@ use super::budget::Budget;
 use crate::error::Error;
 use crate::sts::{AssumeRoleInput, StsAssumer, StsSource};
 
+/// (source profile, STS region): what one budget covers.
+pub(crate) type BudgetKey = (Option<String>, Option<String>);
+
 /// Which client a tenant uses: where its source credentials come from and which STS it calls.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct LaneKey {
@@ -22,7 +25,7 @@ pub(crate) struct LaneKey {
 impl LaneKey {
     /// The budget is per source identity and STS region: two endpoints of one region (a VPC
     /// endpoint and the public one) draw on the same quota.
-    pub(crate) fn budget_key(&self) -> (Option<String>, Option<String>) {
+    pub(crate) fn budget_key(&self) -> BudgetKey {
         (self.profile.clone(), self.region.clone())
     }
 }

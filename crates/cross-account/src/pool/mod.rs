@@ -32,7 +32,7 @@ use crate::sts::AssumeRoleInput;
 use budget::{Budget, BudgetLimits, Transition};
 use events::Counters;
 pub use events::{EvictReason, PoolEvent, PoolStats};
-use lane::{ClientSource, Lane, LaneKey};
+use lane::{BudgetKey, ClientSource, Lane, LaneKey};
 use tenant::Tenant;
 pub use verify::{
     ActionProbe, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport,
@@ -134,7 +134,7 @@ pub(crate) struct PoolInner {
     shards: Box<[Shard]>,
     hasher: RandomState,
     lanes: Mutex<HashMap<LaneKey, Arc<Lane>>>,
-    budgets: Mutex<HashMap<(Option<String>, Option<String>), Arc<Budget>>>,
+    budgets: Mutex<HashMap<BudgetKey, Arc<Budget>>>,
     sessions: AtomicU64,
     next_id: AtomicU64,
     pub counters: Counters,
