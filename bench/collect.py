@@ -354,7 +354,7 @@ def main() -> int:
         sys.path.insert(0, str(REPO / "bench"))
         import pool_report  # noqa: PLC0415 - bench/ is not a package
 
-        write("pool.json", pool_report.collect(args.pool_bin, args.quick))
+        write("pool.json", pool_report.collect(args.pool_bin, args.quick, args.wheel))
 
     info["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     info["seconds"] = round(time.perf_counter() - t0, 1)
