@@ -460,7 +460,7 @@ pub struct VerifyArgs {
     /// The external ID agreed with this customer.
     #[arg(long, value_name = "ID")]
     pub external_id: String,
-    /// The role session name (default: cross-account-<unix millis>).
+    /// The role session name (default: `cross-account-<unix millis>`).
     #[arg(long, value_name = "NAME")]
     pub session_name: Option<String>,
     /// The region whose STS endpoint is called.
