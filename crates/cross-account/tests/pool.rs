@@ -176,14 +176,33 @@ async fn a_refused_tenant_is_quarantined_without_spending_the_budget() {
     tokio::time::sleep(Duration::from_secs(152)).await;
     pool.credentials(&tenant(3)).await.unwrap_err();
     assert_eq!(double.calls(), 3, "one call after the quarantine, no loop");
+    // The customer fixes the trust policy; the vendor lifts the quarantine at once.
+    double.set_script(|_| Reply::ok(3600));
+    pool.invalidate(&tenant(3));
+    assert_eq!(pool.stats().quarantined, 0);
+    pool.credentials(&tenant(3)).await.unwrap();
+    assert_eq!(double.calls(), 4);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_outage_gets_one_probe_at_a_time_and_recovery_is_paced() {
     let time = PausedTime::new();
     let double = StsDouble::new(time.clone(), |_| Reply::Status(503));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(20.0, 5)
+        .on_event(move |e| match e {
+            PoolEvent::OutageStarted { error } => seen
+                .lock()
+                .unwrap()
+                .push(format!("started {}", error.kind().as_str())),
+            PoolEvent::OutageEnded { after } => seen
+                .lock()
+                .unwrap()
+                .push(format!("ended after {}", after.as_secs() / 10 * 10)),
+            _ => {}
+        })
         .build()
         .unwrap();
     let n = 100usize;
@@ -225,6 +244,13 @@ async fn an_outage_gets_one_probe_at_a_time_and_recovery_is_paced() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!pool.stats().in_outage);
+    assert_eq!(
+        *events.lock().unwrap(),
+        vec![
+            "started unavailable".to_string(),
+            "ended after 120".to_string()
+        ]
+    );
     for i in 0..n {
         pool.credentials(&tenant(i)).await.unwrap();
     }

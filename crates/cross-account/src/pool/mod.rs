@@ -238,10 +238,11 @@ impl CrossAccountPool {
     }
 
     /// Marks one tenant's credentials stale (after `ExpiredToken` from a service) and lifts
-    /// its quarantine, so the next read calls STS (through the budget).
+    /// its quarantine (after the customer fixed the trust policy), so the next read calls STS
+    /// (through the budget).
     pub fn invalidate(&self, options: &SessionOptions) {
         if let Some(tenant) = self.inner.lookup(options) {
-            tenant.clear();
+            tenant.clear(&self.inner);
         }
     }
 

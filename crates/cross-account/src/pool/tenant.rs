@@ -219,9 +219,13 @@ impl Tenant {
         }
     }
 
-    /// Forgets the credentials so the next read calls STS (after `invalidate`).
-    pub(crate) fn clear(&self) {
+    /// Forgets the credentials and lifts any quarantine, so the next read calls STS.
+    pub(crate) fn clear(&self, pool: &PoolInner) {
         self.creds.store(None);
+        let mut q = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
+        if q.take().is_some() {
+            pool.counters.quarantined.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
