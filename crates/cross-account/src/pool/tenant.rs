@@ -143,7 +143,7 @@ impl Tenant {
             // The call stays queued for when STS is back; the reader is not held meanwhile.
             return Err(err);
         }
-        let waiting = self.wait(flight);
+        let waiting = self.wait(pool, flight);
         tokio::select! {
             outcome = waiting => outcome,
             _ = outage => Err(budget
@@ -152,11 +152,11 @@ impl Tenant {
         }
     }
 
-    async fn wait(&self, mut flight: Flight) -> Outcome {
+    async fn wait(&self, pool: &PoolInner, mut flight: Flight) -> Outcome {
         loop {
             if flight.changed().await.is_err() {
                 // The job ended; its last word is in the tenant's state.
-                return self.settled();
+                return self.settled(pool);
             }
             if let Some(outcome) = flight.borrow_and_update().clone() {
                 return outcome;
@@ -164,9 +164,9 @@ impl Tenant {
         }
     }
 
-    fn settled(&self) -> Outcome {
-        if let Some(creds) = self.creds.load().as_ref() {
-            return Ok(TemporaryCredentials::clone(creds));
+    fn settled(&self, pool: &PoolInner) -> Outcome {
+        if let Some(creds) = self.fresh(pool.now(), pool.config.margin) {
+            return Ok(creds);
         }
         let q = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
         match q.as_ref() {
