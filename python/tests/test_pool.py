@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tracemalloc
@@ -102,6 +103,25 @@ def test_boto3_sessions_share_one_loader(double: StsDouble) -> None:
     per_client = (tracemalloc.get_traced_memory()[0] - before) / len(clients)
     tracemalloc.stop()
     assert per_client < 3 * 1024 * 1024, f"{per_client / 1024:.0f} KiB per tenant client"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_working_pool(double: StsDouble) -> None:
+    pool = double_pool(double)
+    pool.credentials(tenant_arn(1), "id-1")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            # The child rebuilds the pool on its own runtime: its calls go out from there.
+            again = pool.credentials(tenant_arn(1), "id-1")
+            other = pool.credentials(tenant_arn(2), "id-2")
+            code = 0 if again.access_key_id and other.access_key_id else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.credentials(tenant_arn(3), "id-3").access_key_id
 
 
 # --- moto, end to end ---------------------------------------------------------------------
