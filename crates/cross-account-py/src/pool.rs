@@ -113,6 +113,7 @@ fn tenant_options(
         region,
         endpoint_url,
         profile: profile.or_else(|| pool_profile.map(str::to_string)),
+        credential_source: None,
         source_role: None,
     })
 }

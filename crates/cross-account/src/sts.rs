@@ -72,6 +72,8 @@ impl StsSource {
         StsSource {
             sdk_config: None,
             profile: None,
+            credential_source: None,
+            profile_files: crate::profile::SharedConfigFiles::default(),
             region: None,
             endpoint_url: None,
             source_session: None,

@@ -106,6 +106,8 @@ impl Lane {
             StsSource {
                 sdk_config: Some(config),
                 profile: None,
+                credential_source: None,
+                profile_files: crate::profile::SharedConfigFiles::default(),
                 region: self.key.region.clone(),
                 endpoint_url: self.key.endpoint_url.clone(),
                 source_session: None,

@@ -533,6 +533,12 @@ impl PoolInner {
                 "is not supported by CrossAccountPool: a pool tenant is assumed directly with the pool's source credentials; use a CrossAccountSession for role chains",
             ));
         }
+        if options.credential_source.is_some() {
+            return Err(Error::invalid(
+                "credential_source",
+                "is not supported by CrossAccountPool, whose tenants share the pool's source credentials (its sdk_config, or a profile); give the pool an sdk_config loaded from that source",
+            ));
+        }
         if options.mfa_serial.is_some() {
             return Err(Error::invalid(
                 "mfa_serial",
