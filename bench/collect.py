@@ -302,6 +302,7 @@ def main() -> int:
     parser.add_argument("--wheel", required=True)
     parser.add_argument("--bench-bin", required=True)
     parser.add_argument("--cli-bin", required=True)
+    parser.add_argument("--pool-bin", help="cross-account-bench-pool: the multi-tenant rows")
     parser.add_argument("--repeats", type=int, default=7, help="repeats of the Rust rows")
     parser.add_argument("--quick", action="store_true", help="a smoke run, not for figures")
     args = parser.parse_args()
@@ -347,6 +348,13 @@ def main() -> int:
         env=env,
         stdout=sys.stderr,
     )
+
+    if args.pool_bin:
+        log("multi-tenant rows (issue 14): bench/pool_report.py")
+        sys.path.insert(0, str(REPO / "bench"))
+        import pool_report  # noqa: PLC0415 - bench/ is not a package
+
+        write("pool.json", pool_report.collect(args.pool_bin, args.quick, args.wheel))
 
     info["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     info["seconds"] = round(time.perf_counter() - t0, 1)

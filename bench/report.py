@@ -95,6 +95,17 @@ class Data:
         self.py = load("python.json")
         self.cli = load("cli.json")
         self.herd = load("cli_herd.json")
+        self.raw = raw
+
+    def pool_section(self) -> str:
+        """The multi-tenant rows (issue 14), when this run has them."""
+        path = self.raw / "pool.json"
+        if not path.exists():
+            return ""
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import pool_report  # noqa: PLC0415 - bench/ is not a package
+
+        return str(pool_report.section(json.loads(path.read_text())))
 
     # Rust rows ------------------------------------------------------------------------------
 
@@ -711,6 +722,7 @@ brackets (the anchor's best run against ours' worst).
 
 {NOTES.read_text().strip() if NOTES.exists() else ""}
 
+{d.pool_section()}
 ## All figures
 
 {detail_sections(d)}

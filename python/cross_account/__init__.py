@@ -32,6 +32,7 @@ from cross_account._errors import (
 from cross_account._native import (
     Credentials,
     CrossAccountSession,
+    Pool,
     RoleArn,
     Secret,
     __version__,
@@ -49,6 +50,7 @@ __all__ = [
     "MalformedPolicyError",
     "NoSourceCredentialsError",
     "PackedPolicyTooLargeError",
+    "Pool",
     "RegionDisabledError",
     "RoleArn",
     "Secret",

@@ -14,6 +14,7 @@ import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
 from typing_extensions import Self
 
 from cross_account._boto3 import CrossAccountCredentials
+from cross_account._errors import CrossAccountError
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
@@ -22,6 +23,7 @@ __all__ = [
     "Decision",
     "LintReport",
     "LintWarning",
+    "Pool",
     "RoleArn",
     "Secret",
     "__version__",
@@ -338,3 +340,98 @@ def trust_lint_report(
 
 def _after_fork_in_child() -> None: ...
 def _shutdown() -> None: ...
+
+# Pool (issue 14)
+@final
+class Pool:
+    """Many tenant roles within one STS budget; see ``CrossAccountPool`` in the Rust core."""
+
+    def __new__(
+        cls,
+        *,
+        rate_limit: float = 50.0,
+        burst: int = 10,
+        max_in_flight: int = 16,
+        max_sessions: int = 100_000,
+        idle_timeout: float | None = ...,  # 3600.0; None never evicts idle tenants
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+    ) -> Self: ...
+    def credentials(
+        self,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        session_name: str | None = None,
+        duration_seconds: int | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        policy: str | None = None,
+        policy_arns: list[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        transitive_tag_keys: list[str] | None = None,
+        source_identity: str | None = None,
+    ) -> Credentials:
+        """The tenant's credentials; blocks (GIL released) only when a call is needed."""
+    def credentials_async(
+        self,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        session_name: str | None = None,
+        duration_seconds: int | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        policy: str | None = None,
+        policy_arns: list[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        transitive_tag_keys: list[str] | None = None,
+        source_identity: str | None = None,
+    ) -> asyncio.Future[Credentials]:
+        """The tenant's credentials, awaitable from asyncio."""
+    def prefetch(
+        self, tenants: list[tuple[str, str | None]]
+    ) -> list[Credentials | CrossAccountError]:
+        """Warm ``(role_arn, external_id)`` pairs at the budget's pace; one result each."""
+    def verify(
+        self,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        session_name: str | None = None,
+        duration_seconds: int | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        policy: str | None = None,
+        policy_arns: list[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        transitive_tag_keys: list[str] | None = None,
+        source_identity: str | None = None,
+    ) -> dict[str, Any]:
+        """The onboarding check: ``{"role_arn", "verdict", "checks": [...]}``."""
+    def stats(self) -> dict[str, int | float | bool]:
+        """``sts_calls``, ``throttled``, ``issued``, ``queued``, ``in_flight``, ``sessions``, ..."""
+    def boto3_session(
+        self,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        region_name: str | None = None,
+        **options: Any,
+    ) -> boto3.Session:
+        """A ``boto3.Session`` for one tenant, on the pool's shared botocore loader."""
+    def client(
+        self,
+        service: str,
+        role_arn: str,
+        external_id: str | None = None,
+        *,
+        region_name: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """A boto3 client of ``service`` for one tenant."""
+    def _botocore_loader(self) -> Any: ...

@@ -11,6 +11,9 @@ to AWS. moto does that once its auth is on, so this helper:
   stop        kill the server started for a state dir (idempotent).
   setup-role  add another role to a running server with the admin user, so
               generated trust policies can be checked against moto's parser.
+  setup-tenants
+              add N tenant roles for the pool tests, each trusting the partner
+              with its own external ID; prints them as JSON (idempotent).
 
 Only stdlib is imported at module level: boto3/moto may have to be installed
 first on a fresh machine.
@@ -440,6 +443,42 @@ def cmd_setup_role(args: argparse.Namespace) -> None:
     print(role["Arn"])
 
 
+def cmd_setup_tenants(args: argparse.Namespace) -> None:
+    from botocore.exceptions import ClientError
+
+    scenario = json.loads((Path(args.state_dir) / SCENARIO_FILE).read_text())
+    iam = clients(
+        scenario["endpoint_url"],
+        scenario["admin_access_key_id"],
+        scenario["admin_secret_access_key"],
+    )("iam")
+    tenants = []
+    for i in range(args.count):
+        name = f"{args.prefix}{i:05d}"
+        external_id = f"{args.prefix}-external-id-{i:05d}"
+        trust = policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": scenario["partner_user_arn"]},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        )
+        try:
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)[
+                "Role"
+            ]["Arn"]
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "EntityAlreadyExists":
+                raise HarnessError(
+                    f"moto rejected tenant role {name}: {describe(e)}"
+                ) from None
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        tenants.append({"role_arn": arn, "external_id": external_id})
+    json.dump(tenants, sys.stdout)
+    sys.stdout.write("\n")
+
+
 def describe(e: Any) -> str:
     err = e.response.get("Error", {})
     return f"{err.get('Code')}: {err.get('Message')}"
@@ -470,6 +509,12 @@ def main(argv: list[str] | None = None) -> int:
         "--permission-policy", help="file with an inline permission policy JSON"
     )
     p.set_defaults(func=cmd_setup_role)
+
+    p = sub.add_parser("setup-tenants", help="create N tenant roles for the pool tests")
+    p.add_argument("--state-dir", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--prefix", default="PoolTenant", help="role name prefix")
+    p.set_defaults(func=cmd_setup_tenants)
 
     args = parser.parse_args(argv)
     keep_loopback_off_proxies()

@@ -13,6 +13,7 @@ Exit codes:
   3  access denied by STS (trust policy principal, external ID, sts:AssumeRole permission)
   4  STS unavailable or throttled (network, 5xx, timeouts, rate limits): try again later
   1  anything else (no source credentials, expired source credentials, I/O, ...)
+`verify` exits 0 safe, 3 right external ID refused, 5 unsafe, 4 STS unavailable (see its --help).
 `trust-policy check` exits 0 allowed, 3 denied, 1 unknown; `trust-policy lint` 0 clean, 1 warnings
 (see their --help).
 `exec` and `serve -- CMD` exit with the child's code instead once the child runs
@@ -171,6 +172,11 @@ pub enum Command {
         "~/.aws/config and ~/.aws/credentials). Prints no secret; the external ID is shown as set or -."
     ))]
     Profiles,
+
+    // verify (issue 14): the vendor-side onboarding check.
+    /// Check a customer's role: reachable with the external ID, refused without it or with a wrong one.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
 
     // The trusting side's subcommands: they assume nothing, so they take no `SessionArgs`.
     /// Generate external IDs (the trusted side gives one per customer to the trusting account).
@@ -428,6 +434,50 @@ pub enum ReportFormat {
     /// One JSON object at the end, for scripts.
     Json,
 }
+
+// verify (issue 14)
+pub const VERIFY_HELP: &str = "\
+Example:
+  cross-account verify --role-arn arn:aws:iam::111122223333:role/VendorReadOnly \\
+      --external-id 7Q3M0V6K2D9X4B8N1C5R --format json
+
+Makes three AssumeRole calls: with the external ID (must succeed), without one and with a wrong
+one (both must be refused), and checks the assumed role's account is the ARN's. Prints no secret.
+
+Exit codes:
+  0  safe: reachable with the external ID, refused without it and with a wrong one
+  3  the role refuses the agreed external ID (trust policy or ID wrong on the customer's side)
+  5  unsafe: the role accepts no or a wrong external ID (confused deputy), or another account answers
+  4  STS unavailable or throttled: a check could not be run, try again
+  2  invalid input";
+
+/// `verify`'s flags (issue 14).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The customer's role, arn:aws:iam::ACCOUNT_ID:role/NAME.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// The external ID agreed with this customer.
+    #[arg(long, value_name = "ID")]
+    pub external_id: String,
+    /// The role session name (default: `cross-account-<unix millis>`).
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// The region whose STS endpoint is called.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// A custom STS endpoint URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The profile the source credentials come from.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// text (default) or json.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+// end verify
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod arn;
 mod credentials;
 mod errors;
+mod pool;
 mod runtime;
 mod session;
 mod trust;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<session::CrossAccountSession>()?;
+    m.add_class::<pool::Pool>()?;
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<credentials::Secret>()?;
     m.add_class::<arn::RoleArn>()?;

@@ -44,6 +44,7 @@ mod error;
 mod mfa_session;
 mod options;
 mod params;
+mod pool;
 mod profile;
 mod refresh;
 mod session;
@@ -61,6 +62,11 @@ pub use options::SessionOptions;
 pub use params::{
     ExternalId, MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, PolicyArns, ProvideMfaToken,
     SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
+};
+pub use pool::{
+    ActionProbe, CrossAccountPool, CrossAccountPoolBuilder, EvictReason, PoolEvent, PoolProvider,
+    PoolStats, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport,
+    VerifyVerdict,
 };
 pub use profile::{CredentialSource, RoleProfile, SharedConfig, SharedConfigFiles};
 pub use refresh::{Backoff, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};

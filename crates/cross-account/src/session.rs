@@ -304,6 +304,11 @@ impl CrossAccountSession {
         me.local_time = self.refresher.now();
         Ok(me)
     }
+
+    /// The validated AssumeRole input (the pool validates tenants' options through a session).
+    pub(crate) fn assume_input(&self) -> &AssumeRoleInput {
+        self.sts.input()
+    }
 }
 
 impl fmt::Debug for CrossAccountSession {

@@ -66,6 +66,23 @@ pub(crate) struct StsSource {
     pub sleep_impl: Option<aws_smithy_async::rt::sleep::SharedAsyncSleep>,
 }
 
+impl StsSource {
+    /// No source settings: for an assumer whose client is already built.
+    pub(crate) fn empty() -> Self {
+        StsSource {
+            sdk_config: None,
+            profile: None,
+            credential_source: None,
+            profile_files: crate::profile::SharedConfigFiles::default(),
+            region: None,
+            endpoint_url: None,
+            source_session: None,
+            time_source: None,
+            sleep_impl: None,
+        }
+    }
+}
+
 impl fmt::Debug for StsSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StsSource")
@@ -179,10 +196,24 @@ impl StsAssumer {
         }
     }
 
+    /// An assumer over a client built elsewhere (the pool shares one per source and region).
+    pub(crate) fn with_client(
+        input: AssumeRoleInput,
+        client: aws_sdk_sts::Client,
+        region: String,
+    ) -> Self {
+        StsAssumer {
+            input,
+            source: StsSource::empty(),
+            client: OnceCell::new_with(Some((client, region))),
+        }
+    }
+
     pub(crate) fn input(&self) -> &AssumeRoleInput {
         &self.input
     }
 
+    /// The STS client and the region it calls, created on first use.
     pub(crate) async fn client(&self) -> Result<&(aws_sdk_sts::Client, String), Error> {
         self.client
             .get_or_try_init(|| async { self.make_client().await })

@@ -13,6 +13,7 @@ pub mod man;
 pub mod profiles;
 pub mod serve;
 pub mod trust_policy;
+pub mod verify;
 
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
@@ -29,7 +30,8 @@ impl Command {
             | Command::Exec(_)
             | Command::Serve(_)
             | Command::Doctor(_)
-            | Command::Console(_) => true,
+            | Command::Console(_)
+            | Command::Verify(_) => true,
             Command::ConfigSnippet(_)
             | Command::Profiles
             | Command::ExternalId(_)
@@ -72,6 +74,7 @@ async fn dispatch(command: Command) -> Result<i32, CliError> {
         Command::Serve(args) => serve::run(args).await,
         Command::Doctor(args) => doctor::run(args).await,
         Command::Console(args) => console::run(args).await,
+        Command::Verify(args) => verify::run(args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::ConfigSnippet(args) => config_snippet::run(args),

@@ -102,7 +102,10 @@ impl Reply {
     }
 }
 
-type Script = dyn Fn(u64) -> Reply + Send + Sync;
+/// The form fields of one request, as the double parsed them.
+pub type Form = HashMap<String, Vec<String>>;
+
+type Script = dyn Fn(&Form, u64) -> Reply + Send + Sync;
 
 /// The in-process STS. Counts calls and records every form field it was sent.
 #[derive(Clone)]
@@ -133,7 +136,7 @@ impl StsDouble {
         StsDouble {
             inner: Arc::new(DoubleInner {
                 calls: AtomicU64::new(0),
-                script: Mutex::new(Arc::new(script)),
+                script: Mutex::new(Arc::new(move |_: &Form, n| script(n))),
                 requests: Mutex::new(Vec::new()),
                 recording: AtomicBool::new(true),
                 time: SharedTimeSource::new(time),
@@ -148,6 +151,12 @@ impl StsDouble {
 
     /// Replaces the script; the call counter keeps counting.
     pub fn set_script(&self, script: impl Fn(u64) -> Reply + Send + Sync + 'static) {
+        *self.inner.script.lock().unwrap() = Arc::new(move |_: &Form, n| script(n));
+    }
+
+    /// Replaces the script with one that also sees the request's form fields (role ARN,
+    /// external ID, ...), for roles whose trust policy the double plays.
+    pub fn set_form_script(&self, script: impl Fn(&Form, u64) -> Reply + Send + Sync + 'static) {
         *self.inner.script.lock().unwrap() = Arc::new(script);
     }
 
@@ -210,10 +219,11 @@ impl HttpConnector for StsDouble {
             .cloned()
             .unwrap_or_default();
         let n = self.inner.calls.fetch_add(1, Ordering::SeqCst);
+        let script = self.inner.script.lock().unwrap().clone();
+        let reply = script(&form, n);
         if self.inner.recording.load(Ordering::SeqCst) {
             self.inner.requests.lock().unwrap().push(form);
         }
-        let reply = (self.inner.script.lock().unwrap())(n);
         let time = self.inner.time.clone();
         HttpConnectorFuture::new(async move {
             if action == "GetCallerIdentity" {

@@ -1,0 +1,518 @@
+//! `Pool`: the core's `CrossAccountPool` behind a Python class (issue 14).
+//!
+//! Like the session class it keeps its constructor's arguments, so a forked child rebuilds
+//! the core pool on its own runtime; every method is a call into the core.
+
+use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use cross_account::{CrossAccountPool as Core, SessionOptions, TemporaryCredentials};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use pyo3_async_runtimes::TaskLocals;
+
+use crate::credentials::Credentials;
+use crate::errors::{self, to_py_err};
+use crate::runtime::{self, LoopHandle, PyRuntime};
+
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+struct Params {
+    rate_limit: f64,
+    burst: u32,
+    max_in_flight: u32,
+    max_sessions: usize,
+    idle_timeout: Option<f64>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    profile: Option<String>,
+}
+
+impl Params {
+    fn build(&self, py: Python<'_>) -> PyResult<Core> {
+        let mut b = Core::builder()
+            .sts_rate_limit(self.rate_limit, self.burst)
+            .max_in_flight(self.max_in_flight)
+            .max_sessions(self.max_sessions)
+            .runtime_handle(runtime::handle()?);
+        b = match self.idle_timeout {
+            None => b.no_idle_timeout(),
+            Some(secs) if secs.is_finite() && secs >= 1.0 => {
+                b.idle_timeout(Duration::from_secs_f64(secs))
+            }
+            Some(secs) => {
+                return Err(errors::invalid(
+                    py,
+                    "idle_timeout",
+                    format!("must be at least 1 second (or None for never), but it is {secs}"),
+                ))
+            }
+        };
+        if let Some(r) = &self.region {
+            b = b.region(r.as_str());
+        }
+        if let Some(u) = &self.endpoint_url {
+            b = b.endpoint_url(u.as_str());
+        }
+        b.build().map_err(|e| to_py_err(py, e))
+    }
+}
+
+/// Many tenant roles within one STS budget (`CrossAccountPool` in the core).
+#[pyclass(frozen, module = "cross_account._native", name = "Pool")]
+pub struct Pool {
+    params: Params,
+    slot: Mutex<(u64, Option<Core>)>,
+    /// One botocore loader for every tenant's boto3 session (see `_pool_boto3.py`).
+    loader: OnceLock<Py<PyAny>>,
+}
+
+/// The keywords of one tenant, as `SessionOptions`.
+#[allow(clippy::too_many_arguments)]
+fn tenant_options(
+    py: Python<'_>,
+    pool_profile: Option<&str>,
+    role_arn: String,
+    external_id: Option<String>,
+    session_name: Option<String>,
+    duration_seconds: Option<i64>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    profile: Option<String>,
+    policy: Option<String>,
+    policy_arns: Option<Vec<String>>,
+    tags: Option<std::collections::BTreeMap<String, String>>,
+    transitive_tag_keys: Option<Vec<String>>,
+    source_identity: Option<String>,
+) -> PyResult<SessionOptions> {
+    let duration = match duration_seconds {
+        None => None,
+        Some(secs) => Some(Duration::from_secs(u64::try_from(secs).map_err(|_| {
+            errors::invalid(
+                py,
+                "duration",
+                format!("must be 900 to 43200 seconds (15 minutes to 12 hours), but it is {secs} seconds"),
+            )
+        })?)),
+    };
+    // Exhaustive: a new option fails to compile here until Python can pass it.
+    Ok(SessionOptions {
+        role_arn,
+        external_id,
+        session_name,
+        duration,
+        policy,
+        policy_arns: policy_arns.unwrap_or_default(),
+        // Sorted, so the same tags in another order are the same tenant.
+        tags: tags.map(|t| t.into_iter().collect()).unwrap_or_default(),
+        transitive_tag_keys: transitive_tag_keys.unwrap_or_default(),
+        source_identity,
+        mfa_serial: None,
+        region,
+        endpoint_url,
+        profile: profile.or_else(|| pool_profile.map(str::to_string)),
+        credential_source: None,
+        source_role: None,
+    })
+}
+
+impl Pool {
+    fn core(&self, py: Python<'_>) -> PyResult<Core> {
+        let generation = runtime::generation();
+        let mut slot = self.lock();
+        if slot.0 != generation || slot.1.is_none() {
+            let fresh = self.params.build(py)?;
+            // Built before the fork: its tasks and sockets are the parent's; leaked, not dropped.
+            std::mem::forget(slot.1.replace(fresh));
+            slot.0 = generation;
+        }
+        slot.1
+            .clone()
+            .ok_or_else(|| PyRuntimeError::new_err("the pool could not be built"))
+    }
+
+    fn cached(&self, options: &SessionOptions) -> Option<TemporaryCredentials> {
+        let slot = self.lock();
+        if slot.0 != runtime::generation() {
+            return None;
+        }
+        slot.1.as_ref()?.cached_credentials(options)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (u64, Option<Core>)> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `work` on the runtime and waits with the GIL released, answering Ctrl-C.
+    fn block_on<T: Send + 'static>(
+        py: Python<'_>,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> PyResult<T> {
+        let handle = runtime::handle()?;
+        let (tx, mut rx) = sync_channel(1);
+        handle.spawn(async move {
+            let _ = tx.send(work.await);
+        });
+        loop {
+            let (back, received) = py.detach(move || {
+                let received = rx.recv_timeout(SIGNAL_POLL);
+                if received.is_err() {
+                    runtime::park_if_exiting();
+                }
+                (rx, received)
+            });
+            rx = back;
+            match received {
+                Ok(v) => return Ok(v),
+                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err(
+                        "the pool's task ended without an answer (the runtime is shutting down)",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl Pool {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        rate_limit = 50.0,
+        burst = 10,
+        max_in_flight = 16,
+        max_sessions = 100_000,
+        idle_timeout = Some(3600.0),
+        region = None,
+        endpoint_url = None,
+        profile = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        rate_limit: f64,
+        burst: u32,
+        max_in_flight: u32,
+        max_sessions: usize,
+        idle_timeout: Option<f64>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+    ) -> PyResult<Self> {
+        let params = Params {
+            rate_limit,
+            burst,
+            max_in_flight,
+            max_sessions,
+            idle_timeout,
+            region,
+            endpoint_url,
+            profile,
+        };
+        let core = params.build(py)?;
+        Ok(Pool {
+            params,
+            slot: Mutex::new((runtime::generation(), Some(core))),
+            loader: OnceLock::new(),
+        })
+    }
+
+    #[pyo3(signature = (
+        role_arn,
+        external_id = None,
+        *,
+        session_name = None,
+        duration_seconds = None,
+        region = None,
+        endpoint_url = None,
+        profile = None,
+        policy = None,
+        policy_arns = None,
+        tags = None,
+        transitive_tag_keys = None,
+        source_identity = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn credentials(
+        &self,
+        py: Python<'_>,
+        role_arn: String,
+        external_id: Option<String>,
+        session_name: Option<String>,
+        duration_seconds: Option<i64>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        policy: Option<String>,
+        policy_arns: Option<Vec<String>>,
+        tags: Option<std::collections::BTreeMap<String, String>>,
+        transitive_tag_keys: Option<Vec<String>>,
+        source_identity: Option<String>,
+    ) -> PyResult<Credentials> {
+        let options = tenant_options(
+            py,
+            self.params.profile.as_deref(),
+            role_arn,
+            external_id,
+            session_name,
+            duration_seconds,
+            region,
+            endpoint_url,
+            profile,
+            policy,
+            policy_arns,
+            tags,
+            transitive_tag_keys,
+            source_identity,
+        )?;
+        if let Some(creds) = self.cached(&options) {
+            return Ok(Credentials::new(creds));
+        }
+        let core = self.core(py)?;
+        Self::block_on(py, async move { core.credentials(&options).await })?
+            .map(Credentials::new)
+            .map_err(|e| to_py_err(py, e))
+    }
+
+    #[pyo3(signature = (
+        role_arn,
+        external_id = None,
+        *,
+        session_name = None,
+        duration_seconds = None,
+        region = None,
+        endpoint_url = None,
+        profile = None,
+        policy = None,
+        policy_arns = None,
+        tags = None,
+        transitive_tag_keys = None,
+        source_identity = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn credentials_async<'py>(
+        &self,
+        py: Python<'py>,
+        role_arn: String,
+        external_id: Option<String>,
+        session_name: Option<String>,
+        duration_seconds: Option<i64>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        policy: Option<String>,
+        policy_arns: Option<Vec<String>>,
+        tags: Option<std::collections::BTreeMap<String, String>>,
+        transitive_tag_keys: Option<Vec<String>>,
+        source_identity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = tenant_options(
+            py,
+            self.params.profile.as_deref(),
+            role_arn,
+            external_id,
+            session_name,
+            duration_seconds,
+            region,
+            endpoint_url,
+            profile,
+            policy,
+            policy_arns,
+            tags,
+            transitive_tag_keys,
+            source_identity,
+        )?;
+        if let Some(creds) = self.cached(&options) {
+            let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
+            fut.call_method1("set_result", (Credentials::new(creds),))?;
+            return Ok(fut);
+        }
+        runtime::handle()?;
+        let core = self.core(py)?;
+        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
+        let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
+            .copy_context(py)?;
+        pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
+            py,
+            locals,
+            async move { Ok(Outcome(core.credentials(&options).await)) },
+        )
+    }
+
+    /// Warms `(role_arn, external_id)` pairs at the budget's pace: a list, in order, of
+    /// `Credentials` or the `CrossAccountError` of that tenant.
+    fn prefetch<'py>(
+        &self,
+        py: Python<'py>,
+        tenants: Vec<(String, Option<String>)>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let keys: Vec<SessionOptions> = tenants
+            .into_iter()
+            .map(|(role_arn, external_id)| SessionOptions {
+                external_id,
+                profile: self.params.profile.clone(),
+                ..SessionOptions::new(role_arn)
+            })
+            .collect();
+        let core = self.core(py)?;
+        let results = Self::block_on(py, async move { core.prefetch(keys).await })?;
+        let out = PyList::empty(py);
+        for r in results {
+            match r {
+                Ok(creds) => out.append(Bound::new(py, Credentials::new(creds))?)?,
+                Err(e) => out.append(to_py_err(py, e).into_value(py))?,
+            }
+        }
+        Ok(out)
+    }
+
+    #[pyo3(signature = (
+        role_arn,
+        external_id = None,
+        *,
+        session_name = None,
+        duration_seconds = None,
+        region = None,
+        endpoint_url = None,
+        profile = None,
+        policy = None,
+        policy_arns = None,
+        tags = None,
+        transitive_tag_keys = None,
+        source_identity = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        role_arn: String,
+        external_id: Option<String>,
+        session_name: Option<String>,
+        duration_seconds: Option<i64>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        profile: Option<String>,
+        policy: Option<String>,
+        policy_arns: Option<Vec<String>>,
+        tags: Option<std::collections::BTreeMap<String, String>>,
+        transitive_tag_keys: Option<Vec<String>>,
+        source_identity: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = tenant_options(
+            py,
+            self.params.profile.as_deref(),
+            role_arn,
+            external_id,
+            session_name,
+            duration_seconds,
+            region,
+            endpoint_url,
+            profile,
+            policy,
+            policy_arns,
+            tags,
+            transitive_tag_keys,
+            source_identity,
+        )?;
+        let core = self.core(py)?;
+        let report = Self::block_on(py, async move { core.verify(&options).await })?
+            .map_err(|e| to_py_err(py, e))?;
+        py.import("json")?
+            .call_method1("loads", (report.to_json().to_string(),))
+    }
+
+    /// Counters and gauges: `sts_calls`, `throttled`, `issued`, `queued`, `in_flight`,
+    /// `sessions`, `quarantined`, `evicted`, `outages`, `in_outage`, `rate_per_second`.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.core(py)?.stats();
+        let d = PyDict::new(py);
+        d.set_item("sts_calls", s.sts_calls)?;
+        d.set_item("throttled", s.throttled)?;
+        d.set_item("issued", s.issued)?;
+        d.set_item("queued", s.queued)?;
+        d.set_item("in_flight", s.in_flight)?;
+        d.set_item("sessions", s.sessions)?;
+        d.set_item("quarantined", s.quarantined)?;
+        d.set_item("evicted", s.evicted)?;
+        d.set_item("outages", s.outages)?;
+        d.set_item("in_outage", s.in_outage)?;
+        d.set_item("rate_per_second", s.rate_per_second)?;
+        Ok(d)
+    }
+
+    /// A `boto3.Session` for one tenant whose credentials come from this pool; every such
+    /// session shares one botocore loader (service models are parsed once).
+    #[pyo3(signature = (role_arn, external_id = None, *, region_name = None, **options))]
+    fn boto3_session<'py>(
+        slf: &Bound<'py, Self>,
+        role_arn: String,
+        external_id: Option<String>,
+        region_name: Option<String>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kwargs = options.map_or_else(
+            || PyDict::new(slf.py()),
+            |o| o.copy().unwrap_or_else(|_| PyDict::new(slf.py())),
+        );
+        slf.py().import("cross_account._pool_boto3")?.call_method(
+            "boto3_session",
+            (slf, role_arn, external_id, region_name),
+            Some(&kwargs),
+        )
+    }
+
+    /// A boto3 client of `service` for one tenant (see `boto3_session`).
+    #[pyo3(signature = (service, role_arn, external_id = None, *, region_name = None, **options))]
+    fn client<'py>(
+        slf: &Bound<'py, Self>,
+        service: String,
+        role_arn: String,
+        external_id: Option<String>,
+        region_name: Option<String>,
+        options: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let session = Self::boto3_session(slf, role_arn, external_id, region_name, options)?;
+        session.call_method1("client", (service,))
+    }
+
+    /// The shared botocore loader (created on first use).
+    fn _botocore_loader<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(l) = self.loader.get() {
+            return Ok(l.bind(py).clone());
+        }
+        let loader = py
+            .import("botocore.loaders")?
+            .call_method0("create_loader")?;
+        let _ = self.loader.set(loader.clone().unbind());
+        Ok(self.loader.get().map_or(loader, |l| l.bind(py).clone()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Pool(rate_limit={}, burst={}, max_in_flight={}, max_sessions={})",
+            self.params.rate_limit,
+            self.params.burst,
+            self.params.max_in_flight,
+            self.params.max_sessions
+        )
+    }
+}
+
+struct Outcome(Result<TemporaryCredentials, cross_account::Error>);
+
+impl<'py> IntoPyObject<'py> for Outcome {
+    type Target = Credentials;
+    type Output = Bound<'py, Credentials>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match self.0 {
+            Ok(creds) => Bound::new(py, Credentials::new(creds)),
+            Err(e) => Err(to_py_err(py, e)),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The pool's budget against a fake STS on 127.0.0.1 that enforces a token-bucket quota and
+//! answers excess calls with STS's real `Throttling` error (HTTP 400). Real sockets, real time;
+//! each test is bounded to a few seconds.
+
+#[path = "common/quota_sts.rs"]
+mod quota_sts;
+
+use std::time::{Duration, Instant};
+
+use cross_account::{CrossAccountPool, SessionOptions};
+use quota_sts::QuotaSts;
+
+fn tenant(i: usize) -> SessionOptions {
+    SessionOptions {
+        external_id: Some(format!("external-id-{i:05}")),
+        session_name: Some("quota".into()),
+        ..SessionOptions::new(format!(
+            "arn:aws:iam::{:012}:role/Tenant{i}",
+            200_000_000_000u64 + i as u64
+        ))
+    }
+}
+
+fn pool(sts: &QuotaSts, rate: f64, burst: u32, in_flight: u32) -> CrossAccountPool {
+    CrossAccountPool::builder()
+        .sdk_config(&quota_sts::sdk_config(&sts.url))
+        .sts_rate_limit(rate, burst)
+        .max_in_flight(in_flight)
+        .runtime_handle(tokio::runtime::Handle::current())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_the_quota_every_tenant_costs_one_call_on_few_connections() {
+    let sts = QuotaSts::start(
+        100.0,
+        10,
+        Duration::from_secs(3600),
+        Duration::from_millis(2),
+    )
+    .await;
+    let pool = pool(&sts, 80.0, 5, 8);
+    let n = 160;
+    let start = Instant::now();
+    let results = pool.prefetch((0..n).map(tenant)).await;
+    let took = start.elapsed();
+    assert!(
+        results.iter().all(Result::is_ok),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    // Paced below the quota, a throttle can only come from requests bunching on the wire.
+    assert!(
+        sts.calls() * 100 <= n as u64 * 101,
+        "{} calls for {n} tenants",
+        sts.calls()
+    );
+    assert_eq!(sts.duplicates(), 0);
+    assert_eq!(sts.issued_roles(), n);
+    assert!(
+        sts.max_in_flight() <= 8,
+        "{} requests at once",
+        sts.max_in_flight()
+    );
+    // See the note on hyper's connection race below.
+    assert!(
+        sts.connections() <= 8 + 2,
+        "{} connections in all",
+        sts.connections()
+    );
+    // (160 - 5) / 80 = 1.94 s at the budget's pace; 1.1 x N / rate = 2.2 s.
+    assert!(took >= Duration::from_millis(1_700), "{took:?}");
+    assert!(took <= Duration::from_millis(2_900), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_quota_throttling_is_absorbed_with_no_duplicates() {
+    // The pool is told 200/s but STS allows 50/s: AIMD has to find the real rate.
+    let sts = QuotaSts::start(50.0, 5, Duration::from_secs(3600), Duration::from_millis(2)).await;
+    let pool = pool(&sts, 200.0, 20, 16);
+    let n = 120;
+    let mut readers = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let pool = pool.clone();
+        readers.spawn(async move { pool.credentials(&tenant(i)).await });
+    }
+    let mut failures = 0;
+    while let Some(r) = readers.join_next().await {
+        failures += usize::from(r.unwrap().is_err());
+    }
+    assert_eq!(failures, 0, "first reads failed under the quota");
+    assert_eq!(sts.duplicates(), 0);
+    assert_eq!(sts.issued_roles(), n);
+    let stats = pool.stats();
+    assert!(sts.throttled() > 0, "the quota never bit");
+    assert_eq!(stats.throttled, sts.throttled());
+    assert!(stats.rate_per_second < 200.0, "{stats:?}");
+    // AIMD keeps the waste bounded: at most one throttled call per tenant on average.
+    assert!(
+        sts.calls() <= 2 * n as u64,
+        "{} calls for {n} tenants",
+        sts.calls()
+    );
+    assert!(
+        sts.max_in_flight() <= 16,
+        "{} requests at once",
+        sts.max_in_flight()
+    );
+    // hyper races a new connection against waiting for an idle one, so a connection can be
+    // opened just as another is being returned: a few over the cap, never one per tenant.
+    assert!(
+        sts.connections() <= 16 + 4,
+        "{} connections for {n} tenants",
+        sts.connections()
+    );
+}
