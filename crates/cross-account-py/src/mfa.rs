@@ -60,7 +60,7 @@ fn call(callback: &Py<PyAny>) -> Result<String, MfaTokenError> {
                     Ok(s) => format!("{}: {s}", type_name(py, &err)),
                     Err(_) => type_name(py, &err),
                 };
-                MfaTokenError::from(Box::new(CallbackError { text, err }))
+                Box::new(CallbackError { text, err }) as MfaTokenError
             })
         })
     });

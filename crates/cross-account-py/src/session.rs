@@ -735,6 +735,12 @@ impl CrossAccountSession {
         }
     }
 
+    /// The held credentials if they are fresh, else None; never fetches or waits (for
+    /// synchronous hooks of async libraries). Raises `SessionClosedError` when closed.
+    fn _cached_credentials(&self, py: Python<'_>) -> PyResult<Option<Credentials>> {
+        Ok(self.cached(py)?.map(Credentials::new))
+    }
+
     /// The current credentials, awaitable from asyncio.
     ///
     /// Keyword arguments:
