@@ -16,7 +16,9 @@
 
 use std::fmt::Write as _;
 use std::sync::mpsc::{channel, sync_channel, Sender, SyncSender};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -51,20 +53,41 @@ struct Queue {
     tx: Sender<Message>,
 }
 
-static QUEUE: Mutex<Option<Queue>> = Mutex::new(None);
+/// The queue of this process. Swapped atomically rather than guarded by a lock: events fire on
+/// any thread, and a lock held by one of them at `fork()` would stay held in the child forever.
+static QUEUE: ArcSwapOption<Queue> = ArcSwapOption::const_empty();
 
 fn send(message: Message) {
     let pid = std::process::id();
-    let mut queue = QUEUE.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(q) = queue.as_ref().filter(|q| q.pid == pid) {
-        if q.tx.send(message).is_ok() {
-            return;
-        }
-        // The thread is gone (it could not be started): nothing to log to.
+    let current = QUEUE.load_full();
+    if let Some(q) = current.as_ref().filter(|q| q.pid == pid) {
+        // An error means the thread could not be started: nothing to log to.
+        let _ = q.tx.send(message);
         return;
     }
+    let Some(fresh) = start(pid) else {
+        return;
+    };
+    let _ = fresh.tx.send(message);
+    let previous = QUEUE.compare_and_swap(&current, Some(fresh));
+    let won = match (&*previous, &current) {
+        (Some(p), Some(c)) => Arc::ptr_eq(p, c),
+        (None, None) => true,
+        _ => false,
+    };
+    if won {
+        // The parent's queue, in a forked child: its thread does not exist here.
+        if let Some(stale) = current {
+            std::mem::forget(stale);
+        }
+    }
+    // Otherwise another thread started this process's queue first; ours ends with its
+    // sender, after delivering the one message sent above.
+}
+
+fn start(pid: u32) -> Option<Arc<Queue>> {
     let (tx, rx) = channel::<Message>();
-    let started = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("cross-account-log".into())
         .spawn(move || {
             while let Ok(message) = rx.recv() {
@@ -77,15 +100,9 @@ fn send(message: Message) {
                     }
                 }
             }
-        });
-    if started.is_err() {
-        return;
-    }
-    let _ = tx.send(message);
-    // The parent's sender, in a forked child: its thread does not exist here.
-    if let Some(stale) = queue.replace(Queue { pid, tx }) {
-        std::mem::forget(stale);
-    }
+        })
+        .ok()?;
+    Some(Arc::new(Queue { pid, tx }))
 }
 
 static LOGGING: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -124,8 +141,7 @@ fn emit(py: Python<'_>, record: Record) {
 /// At interpreter exit: delivers what is queued, if this process ever logged anything.
 pub(crate) fn flush_at_exit() {
     let started = QUEUE
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+        .load()
         .as_ref()
         .is_some_and(|q| q.pid == std::process::id());
     if started {
