@@ -20,10 +20,6 @@ the role; :func:`redact_botocore_logs` keeps signing secrets out of botocore's D
 
 from __future__ import annotations
 
-# `typing`, `logging` and `re` cost milliseconds to import; what needs them loads on first use
-# (module __getattr__ below), so `import cross_account` stays fast.
-TYPE_CHECKING = False
-
 from cross_account._errors import (
     AccessDeniedError,
     CredentialsExpiredError,
@@ -51,6 +47,9 @@ from cross_account._native import (
     generate_external_id,
 )
 
+# `typing`, `logging` and `re` cost milliseconds to import; what needs them loads on first use
+# (module __getattr__ below), so `import cross_account` stays fast.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

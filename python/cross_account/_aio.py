@@ -44,7 +44,7 @@ class CrossAccountAioCredentials(AioDeferredRefreshableCredentials):  # type: ig
         self._session = session
 
     async def _fetch(self) -> dict[str, str | None]:
-        """aiobotocore's ``refresh_using`` coroutine: the session's current credentials."""
+        """Aiobotocore's ``refresh_using`` coroutine: the session's current credentials."""
         try:
             creds: Credentials = await self._session.credentials_async()
         except _errors.CrossAccountError as e:
@@ -66,7 +66,7 @@ class CrossAccountAioCredentials(AioDeferredRefreshableCredentials):  # type: ig
         frozen = self._frozen_credentials
         if frozen is None:
             return True
-        cached = self._session._cached_credentials()  # noqa: SLF001
+        cached = self._session._cached_credentials()
         return cached is None or cached.access_key_id != frozen.access_key
 
 
@@ -107,9 +107,7 @@ def aioboto3_session(session: CrossAccountSession, region_name: str | None = Non
     try:
         import aioboto3  # noqa: PLC0415 - only needed here
     except ImportError as e:  # pragma: no cover - exercised only without aioboto3
-        raise ImportError(
-            "aioboto3_session() needs aioboto3: pip install aioboto3"
-        ) from e
+        raise ImportError("aioboto3_session() needs aioboto3: pip install aioboto3") from e
     core = aiobotocore_session(session, region_name)
     made = aioboto3.Session(botocore_session=core, region_name=region_name or session.region)
     loader = core.get_component("data_loader")

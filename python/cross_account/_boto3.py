@@ -51,18 +51,17 @@ def _botocore_flavour(cls: type[_errors.CrossAccountError]) -> type[_errors.Cros
     )
     name = f"Botocore{cls.__name__}"
 
-    def __init__(self: Any, message: str, **details: Any) -> None:  # noqa: N807
+    def __init__(self: Any, message: str, **details: Any) -> None:
         cls.__init__(self, message, **details)
         # What botocore's own exceptions carry (``kwargs``, ``fmt`` fields).
         self.kwargs = {"provider": METHOD, "error_msg": message}
 
     doc = f"{cls.__name__}, raised inside a botocore call: also a ``{base.__name__}``."
-    flavour = type(
+    return type(
         name,
         (cls, base),
         {"__init__": __init__, "__module__": __name__, "__qualname__": name, "__doc__": doc},
     )
-    return flavour
 
 
 # Built at import so that pickled instances find their class by name in another process.
@@ -78,7 +77,7 @@ def as_botocore_error(err: E) -> E:
     if flavour is None:
         return err
     # The constructor takes the message and the keyword details the native module gave.
-    return flavour(err.message, **err._details)  # type: ignore[return-value]  # noqa: SLF001
+    return flavour(err.message, **err._details)  # type: ignore[return-value]
 
 
 class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[misc]

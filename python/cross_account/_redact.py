@@ -70,15 +70,18 @@ def redact(text: str) -> str:
 
 
 class BotocoreSecretsFilter(logging.Filter):
-    """Redacts ``X-Amz-Security-Token`` values, ``Credential=``/``Signature=`` parts and secret
-    keys from a record's message (formatted with its arguments first). Never drops a record.
+    """Redacts signing secrets from a record's message. Never drops a record.
+
+    ``X-Amz-Security-Token`` values, ``Credential=``/``Signature=`` parts, the SigV4
+    signature and secret keys in response bodies; the message is formatted with its arguments
+    first.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message in place; always keep the record."""
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record is logging's problem, not ours
+        except Exception:
             return True
         cleaned = redact(message)
         if cleaned != message:

@@ -150,7 +150,7 @@ def test_setup_default_session_makes_plain_boto3_use_the_role(
         forced_refresh(s)
         body = s3.get_object(Bucket=scenario["bucket"], Key=scenario["key"])["Body"].read()
         assert body.decode() == scenario["body"]
-        frozen = s3._request_signer._credentials.get_frozen_credentials()  # noqa: SLF001
+        frozen = s3._request_signer._credentials.get_frozen_credentials()
         assert frozen.access_key == s.credentials().access_key_id
     finally:
         boto3.DEFAULT_SESSION = saved

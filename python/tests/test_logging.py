@@ -40,7 +40,7 @@ def test_fetch_refresh_retry_failure_and_clamp_reach_logging_without_secrets(
     double.mode = "access_denied"
     with pytest.raises(AccessDeniedError):
         make_session(auto_refresh=False).credentials()  # failure
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="role chaining"):
         make_session(source_session=s, duration_seconds=7200)  # clamp
     records = records_of(caplog)
     by_message = {r.getMessage().split(" (")[0]: r for r in records}
@@ -141,7 +141,8 @@ def test_redact_covers_sts_response_bodies() -> None:
         "Response body:\nb'<Credentials><AccessKeyId>ASIA1</AccessKeyId>"
         "<SecretAccessKey>s3cr3t</SecretAccessKey><SessionToken>t0ken</SessionToken>'"
         ' {"SecretAccessKey": "s3cr3t2", "SessionToken": "t0ken2"}'
-        " /bucket/key?X-Amz-Security-Token=t0ken3&X-Amz-Signature=abcdef0123&X-Amz-Credential=ASIA1%2F"
+        " /bucket/key?X-Amz-Security-Token=t0ken3&X-Amz-Signature=abcdef0123"
+        "&X-Amz-Credential=ASIA1%2F"
     )
     out = redact(body)
     for secret in ("s3cr3t", "t0ken", "abcdef0123", "ASIA1%2F"):

@@ -75,9 +75,7 @@ def test_credentials_async_timeout(double: StsDouble, make_session: Callable[...
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf")])
-def test_timeout_must_be_positive_and_finite(
-    make_session: Callable[..., Any], bad: float
-) -> None:
+def test_timeout_must_be_positive_and_finite(make_session: Callable[..., Any], bad: float) -> None:
     s = make_session()
     with pytest.raises(InvalidParameterError) as err:
         s.credentials(timeout=bad)
@@ -86,7 +84,7 @@ def test_timeout_must_be_positive_and_finite(
 
 @pytest.mark.parametrize("bad", [True, "1", [1]])
 def test_timeout_type_errors_name_it(make_session: Callable[..., Any], bad: Any) -> None:
-    with pytest.raises(TypeError, match="^timeout must be"):
+    with pytest.raises(TypeError, match=r"^timeout must be"):
         make_session().credentials(timeout=bad)
 
 
@@ -101,7 +99,7 @@ def test_close_wakes_a_blocked_reader(double: StsDouble, make_session: Callable[
     def read() -> None:
         try:
             s.credentials()
-        except BaseException as e:  # noqa: BLE001 - the test inspects it
+        except BaseException as e:
             outcome.append(e)
 
     reader = threading.Thread(target=read)
@@ -219,7 +217,7 @@ def test_mfa_callback_exception_is_the_cause(make_session: Callable[..., Any]) -
 def test_role_arn_equals_its_str() -> None:
     s = CrossAccountSession(GOOD)
     assert s.role_arn == GOOD
-    assert GOOD == s.role_arn
+    assert s.role_arn == GOOD
     assert s.role_arn != "arn:aws:iam::123456789012:role/Other"
     assert s.role_arn == RoleArn(GOOD)
     assert hash(s.role_arn) == hash(GOOD)
@@ -300,7 +298,9 @@ def test_every_public_name_is_documented() -> None:
             continue
         obj = getattr(cross_account, name)
         assert obj.__doc__ and obj.__doc__.strip(), name
-        assert obj.__doc__.strip().splitlines()[0] in pydoc.render_doc(obj, renderer=pydoc.plaintext)
+        assert obj.__doc__.strip().splitlines()[0] in pydoc.render_doc(
+            obj, renderer=pydoc.plaintext
+        )
         if inspect.isclass(obj):
             for attr in (a for a in vars(obj) if not a.startswith("_")):
                 member = getattr(obj, attr)
@@ -451,7 +451,10 @@ def test_spec_refuses_unknown_fields() -> None:
 def test_session_for_is_one_per_spec(make_session: Callable[..., Any]) -> None:
     spec = make_session().spec()
     got: list[CrossAccountSession] = []
-    threads = [threading.Thread(target=lambda: got.append(cross_account.session_for(spec))) for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: got.append(cross_account.session_for(spec)))
+        for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +49,14 @@ def tenant_specs(scenario: dict[str, Any]) -> list[cross_account.SessionSpec]:
 
 
 @pytest.fixture
-def worker_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def worker_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Workers import worker_tasks by name; they inherit the environment (and with it the
     # throwaway AWS files of conftest.py).
     tests = str(Path(__file__).resolve().parent)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")]))
-    yield
 
 
-def judge(
-    engine: str, results: list[tuple[int, str, str, int]], elapsed: float
-) -> None:
+def judge(engine: str, results: list[tuple[int, str, str, int]], elapsed: float) -> None:
     assert len(results) == TASKS
     for _pid, asked, got, _calls in results:
         role_name = asked.rsplit("/", 1)[1]
@@ -94,14 +90,17 @@ def test_dask_local_cluster(
             pytest.fail("distributed is not installed (scripts/ensure-python-deps installs it)")
         pytest.skip("distributed is not installed")
     start = time.monotonic()
-    with LocalCluster(
-        n_workers=WORKERS,
-        threads_per_worker=2,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=40,
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=WORKERS,
+            threads_per_worker=2,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=40,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         futures = client.map(worker_tasks.read_credentials, tasks(tenant_specs), pure=False)
         results = client.gather(futures, errors="raise")
         assert len(client.scheduler_info()["workers"]) == WORKERS

@@ -313,7 +313,9 @@ def seed(endpoint: str, external_id: str) -> dict[str, str]:
     }
 
 
-def setup_tenants(scenario: dict[str, Any], count: int, prefix: str = "Tenant") -> list[str]:
+def setup_tenants(
+    scenario: dict[str, Any], count: int, prefix: str = "Tenant"
+) -> list[str]:
     """Roles ``{prefix}000``... in the running server, each trusting the partner user with the
     scenario's external ID (as DemoRole does); the ARNs, in order. Idempotent, so a rerun
     against the same server (scripts/with-local-sts) reuses them.
@@ -337,7 +339,11 @@ def setup_tenants(scenario: dict[str, Any], count: int, prefix: str = "Tenant") 
     for i in range(count):
         name = f"{prefix}{i:03d}"
         try:
-            arns.append(iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+            arns.append(
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"][
+                    "Arn"
+                ]
+            )
         except ClientError as e:
             if e.response["Error"]["Code"] != "EntityAlreadyExists":
                 raise
