@@ -7,6 +7,7 @@ boto3. Install it with ``pip install boto3``.
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -162,10 +163,25 @@ def _shared_loader(core: Any) -> Any:
         return _LOADER
 
 
+# botocore's built-in event handlers, registered once (botocore checks each handler's
+# signature as it registers it: most of the cost of a new botocore session); copied into each.
+_BUILTIN_HOOKS: Any = None
+
+
+def _builtin_hooks() -> Any:
+    global _BUILTIN_HOOKS  # noqa: PLW0603 - the process-wide cache
+    with _LOCK:
+        if _BUILTIN_HOOKS is None:
+            _BUILTIN_HOOKS = botocore.session.Session()._original_handler  # noqa: SLF001
+        return copy.copy(_BUILTIN_HOOKS)
+
+
 def botocore_session(session: CrossAccountSession) -> Any:
     """A botocore session signing with ``session``, on the process's shared data loader."""
     redact_botocore_logs()
-    core: Any = botocore.session.Session()
+    core: Any = botocore.session.Session(
+        event_hooks=_builtin_hooks(), include_builtin_handlers=False
+    )
     core.register_component("data_loader", _shared_loader(core))
     resolver = core.get_component("credential_provider")
     resolver.insert_before("env", _Provider(botocore_credentials(session)))

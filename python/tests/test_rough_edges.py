@@ -408,6 +408,11 @@ def test_boto3_sessions_share_one_loader_and_credentials(
         sts = b.client("sts", endpoint_url=double.url, region_name="us-east-1")
         assert sts.get_caller_identity()["Account"] == "111111111111"
     assert double.calls == 1
+    # botocore's built-in handlers (copied, not re-registered) and boto3's injections work.
+    s3 = sessions[2].client("s3", endpoint_url="http://127.0.0.1:9", region_name="us-east-1")
+    assert hasattr(s3, "upload_file") and hasattr(s3, "download_fileobj")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"})
+    assert "x-amz-security-token=" in url.lower() and "ASIADOUBLE00000001" in url
 
 
 # --- spec() / session_for() ----------------------------------------------------------------------
