@@ -172,7 +172,7 @@ def _builtin_hooks() -> Any:
     global _BUILTIN_HOOKS  # noqa: PLW0603 - the process-wide cache
     with _LOCK:
         if _BUILTIN_HOOKS is None:
-            _BUILTIN_HOOKS = botocore.session.Session()._original_handler  # noqa: SLF001
+            _BUILTIN_HOOKS = botocore.session.Session()._original_handler
         return copy.copy(_BUILTIN_HOOKS)
 
 
