@@ -414,10 +414,7 @@ fn opt_duration(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<
 }
 
 /// `timeout`: seconds (int or float, > 0) or None.
-pub(crate) fn opt_timeout(
-    py: Python<'_>,
-    v: Option<Bound<'_, PyAny>>,
-) -> PyResult<Option<Duration>> {
+fn opt_timeout(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(v) = v.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
