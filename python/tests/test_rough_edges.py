@@ -272,7 +272,7 @@ def test_import_error_hint_names_an_installable_package(
 def test_help_shows_every_keyword_and_method() -> None:
     text = pydoc.render_doc(CrossAccountSession, renderer=pydoc.plaintext)
     keywords = list(inspect.signature(CrossAccountSession).parameters)
-    assert len(keywords) == 16, keywords
+    assert len(keywords) == 17, keywords
     for name in keywords:
         assert f"{name}:" in text, f"help(CrossAccountSession) does not describe {name}"
     for name in (n for n in dir(CrossAccountSession) if not n.startswith("_")):

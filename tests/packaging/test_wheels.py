@@ -57,7 +57,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             check=True,
             stdin=subprocess.DEVNULL,
             # No debug info: a smaller, faster build; the test is about the artifact.
-            env={**os.environ, "CARGO_PROFILE_DEV_DEBUG": "0", "CARGO_INCREMENTAL": "0"},
+            env={
+                **os.environ,
+                "CARGO_PROFILE_DEV_DEBUG": "0",
+                "CARGO_INCREMENTAL": "0",
+            },
         )
         print(f"\nbuild-wheels (dev, x86_64): {time.monotonic() - start:.0f} s")
     wheels = sorted(out.glob("*manylinux2014_x86_64*.whl")) + sorted(
