@@ -379,11 +379,16 @@ def test_errors_inside_botocore_calls_are_botocore_exceptions(
 
 
 def test_no_source_credentials_is_botocore_no_credentials(
-    make_session: Callable[..., Any],
+    make_session: Callable[..., Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import botocore.exceptions
 
-    s = make_session(profile="no-such-profile")
+    # Nothing anywhere in the default chain: empty shared files, no keys, no IMDS.
+    for name in ("config", "credentials"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    s = make_session()
     client = s.boto3_session().client("s3", endpoint_url="http://127.0.0.1:9")
     with pytest.raises(botocore.exceptions.NoCredentialsError) as err:
         client.list_buckets()
@@ -483,3 +488,12 @@ def test_session_for_needs_the_mfa_callable_for_an_mfa_spec(
     s = CrossAccountSession.from_spec(spec, mfa_token_provider=_mfa)
     s.credentials()
     assert double.requests[-1]["TokenCode"] == "123456"
+
+
+def test_credential_source_keyword_maps_onto_the_options() -> None:
+    with pytest.raises(InvalidParameterError) as err:
+        CrossAccountSession(GOOD, credential_source="Ec2")
+    assert err.value.field == "credential_source"
+    spec = CrossAccountSession(GOOD, credential_source="Environment").spec()
+    assert '"credential_source":"Environment"' in spec.to_json()
+    assert CrossAccountSession.from_spec(spec).spec() == spec
