@@ -2,29 +2,83 @@
 
 Imported on first use of :meth:`CrossAccountSession.boto3_session` or
 :meth:`CrossAccountSession.botocore_credentials`, so ``import cross_account`` never imports
-boto3. Install it with ``pip install 'cross-account[boto3]'``.
+boto3. Install it with ``pip install boto3``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import copy
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, TypeVar
 
 try:
+    import botocore.exceptions
+    import botocore.loaders
     import botocore.session
     from botocore.credentials import CredentialProvider, DeferredRefreshableCredentials
-except ImportError as e:  # pragma: no cover - exercised only without boto3
+except ImportError as e:  # pragma: no cover - exercised only without botocore
     raise ImportError(
-        "cross_account's boto3 integration needs boto3: pip install 'cross-account[boto3]'"
+        "cross_account's boto3 integration needs boto3 (and botocore): pip install boto3"
     ) from e
+
+from cross_account import _errors
+from cross_account._redact import redact_botocore_logs
 
 if TYPE_CHECKING:
     import boto3
 
     from cross_account._native import CrossAccountSession
 
-__all__ = ["CrossAccountCredentials", "boto3_session", "botocore_credentials"]
+__all__ = [
+    "CrossAccountCredentials",
+    "as_botocore_error",
+    "boto3_session",
+    "botocore_credentials",
+    "setup_default_session",
+]
 
 METHOD = "cross-account"
+
+E = TypeVar("E", bound=_errors.CrossAccountError)
+
+
+def _botocore_flavour(cls: type[_errors.CrossAccountError]) -> type[_errors.CrossAccountError]:
+    """``cls`` that is also a botocore exception, so ``except BotoCoreError`` catches it."""
+    base: type[Exception] = (
+        botocore.exceptions.NoCredentialsError
+        if issubclass(cls, _errors.NoSourceCredentialsError)
+        else botocore.exceptions.CredentialRetrievalError
+    )
+    name = f"Botocore{cls.__name__}"
+
+    def __init__(self: Any, message: str, **details: Any) -> None:
+        cls.__init__(self, message, **details)
+        # What botocore's own exceptions carry (``kwargs``, ``fmt`` fields).
+        self.kwargs = {"provider": METHOD, "error_msg": message}
+
+    doc = f"{cls.__name__}, raised inside a botocore call: also a ``{base.__name__}``."
+    return type(
+        name,
+        (cls, base),
+        {"__init__": __init__, "__module__": __name__, "__qualname__": name, "__doc__": doc},
+    )
+
+
+# Built at import so that pickled instances find their class by name in another process.
+_FLAVOURS: dict[type[_errors.CrossAccountError], type[_errors.CrossAccountError]] = {}
+for _name in _errors.__all__:
+    _cls = getattr(_errors, _name)
+    _FLAVOURS[_cls] = globals()[f"Botocore{_name}"] = _botocore_flavour(_cls)
+
+
+def as_botocore_error(err: E) -> E:
+    """The same error as an instance that is also a botocore exception (``BotoCoreError``)."""
+    flavour = _FLAVOURS.get(type(err))
+    if flavour is None:
+        return err
+    # The constructor takes the message and the keyword details the native module gave.
+    return flavour(err.message, **err._details)  # type: ignore[return-value]
 
 
 class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[misc]
@@ -33,8 +87,10 @@ class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[m
     The Rust session decides when to refresh (ahead of expiry, one STS call per lifetime, never
     handing out credentials inside its safety margin), so botocore's own advisory and mandatory
     windows are not used: botocore takes new credentials exactly when the Rust cache holds newer
-    ones than it has. Reading costs one lock-free Rust read; errors are the typed
-    ``cross_account`` exceptions.
+    ones than it has. Reading costs one lock-free Rust read. Errors are the typed
+    ``cross_account`` exceptions, in a flavour that is also a botocore exception
+    (``CredentialRetrievalError``, ``NoCredentialsError``), so ``except BotoCoreError`` and
+    retry decorators written for botocore catch them too.
     """
 
     def __init__(self, session: CrossAccountSession) -> None:
@@ -42,9 +98,15 @@ class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[m
         super().__init__(refresh_using=self._fetch, method=METHOD)
         self._session = session
 
+    def _read(self) -> Any:
+        try:
+            return self._session.credentials()
+        except _errors.CrossAccountError as e:
+            raise as_botocore_error(e) from e
+
     def _fetch(self) -> dict[str, str | None]:
         """Botocore's ``refresh_using`` callback: the session's current credentials."""
-        creds = self._session.credentials()
+        creds = self._read()
         return {
             "access_key": creds.access_key_id,
             "secret_key": creds.secret_access_key.expose_secret(),
@@ -58,7 +120,7 @@ class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[m
         frozen = self._frozen_credentials
         if frozen is None:
             return True
-        return bool(self._session.credentials().access_key_id != frozen.access_key)
+        return bool(self._read().access_key_id != frozen.access_key)
 
 
 class _Provider(CredentialProvider):  # type: ignore[misc]
@@ -75,19 +137,82 @@ class _Provider(CredentialProvider):  # type: ignore[misc]
         return self._credentials
 
 
+# One credentials object per session, shared by every boto3 session made from it.
+_CREDENTIALS: weakref.WeakKeyDictionary[CrossAccountSession, CrossAccountCredentials] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCK = threading.Lock()
+# One botocore data loader (the JSON service models, already parsed) for the process.
+_LOADER: Any = None
+
+
 def botocore_credentials(session: CrossAccountSession) -> CrossAccountCredentials:
     """Botocore credentials (``DeferredRefreshableCredentials``) reading from ``session``."""
-    return CrossAccountCredentials(session)
+    with _LOCK:
+        creds = _CREDENTIALS.get(session)
+        if creds is None:
+            creds = _CREDENTIALS[session] = CrossAccountCredentials(session)
+        return creds
+
+
+def _shared_loader(core: Any) -> Any:
+    global _LOADER  # noqa: PLW0603 - the process-wide cache
+    with _LOCK:
+        if _LOADER is None:
+            _LOADER = botocore.loaders.create_loader(core.get_config_variable("data_path"))
+        return _LOADER
+
+
+# botocore's built-in event handlers, registered once (botocore checks each handler's
+# signature as it registers it: most of the cost of a new botocore session); copied into each.
+_BUILTIN_HOOKS: Any = None
+
+
+def _builtin_hooks() -> Any:
+    global _BUILTIN_HOOKS  # noqa: PLW0603 - the process-wide cache
+    with _LOCK:
+        if _BUILTIN_HOOKS is None:
+            _BUILTIN_HOOKS = botocore.session.Session()._original_handler
+        return copy.copy(_BUILTIN_HOOKS)
+
+
+def botocore_session(session: CrossAccountSession) -> Any:
+    """A botocore session signing with ``session``, on the process's shared data loader."""
+    redact_botocore_logs()
+    core: Any = botocore.session.Session(
+        event_hooks=_builtin_hooks(), include_builtin_handlers=False
+    )
+    core.register_component("data_loader", _shared_loader(core))
+    resolver = core.get_component("credential_provider")
+    resolver.insert_before("env", _Provider(botocore_credentials(session)))
+    return core
 
 
 def boto3_session(session: CrossAccountSession, region_name: str | None = None) -> boto3.Session:
     """A ``boto3.Session`` whose clients sign with ``session``'s refreshing credentials.
 
-    ``region_name`` defaults to the session's ``region``, else boto3's usual resolution.
+    ``region_name`` defaults to the session's ``region``, else boto3's usual resolution. The
+    botocore session under it is new (boto3 sessions are not shared between threads), but its
+    data loader, with every service model it has parsed, is shared by the process, and so is
+    the credentials object of ``session``.
     """
     import boto3  # noqa: PLC0415 - boto3 itself is only needed here
 
-    core: Any = botocore.session.get_session()
-    resolver = core.get_component("credential_provider")
-    resolver.insert_before("env", _Provider(botocore_credentials(session)))
-    return boto3.Session(botocore_session=core, region_name=region_name or session.region)
+    core = botocore_session(session)
+    made = boto3.Session(botocore_session=core, region_name=region_name or session.region)
+    # boto3 appends its own data directory to the loader's search path at each session.
+    paths = _LOADER.search_paths
+    paths[:] = list(dict.fromkeys(paths))
+    return made
+
+
+def setup_default_session(session: CrossAccountSession, region_name: str | None = None) -> None:
+    """Make plain ``boto3.client(...)`` and ``boto3.resource(...)`` use ``session``'s role.
+
+    Replaces boto3's default session (``boto3.DEFAULT_SESSION``) with
+    ``session.boto3_session(region_name)``; call it again to switch roles, or
+    ``boto3.setup_default_session()`` to go back to boto3's own credential chain.
+    """
+    import boto3  # noqa: PLC0415
+
+    boto3.DEFAULT_SESSION = boto3_session(session, region_name)

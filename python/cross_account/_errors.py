@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessDeniedError",
     "CredentialsExpiredError",
+    "CredentialsTimeoutError",
     "CrossAccountError",
     "ExpiredSourceCredentialsError",
     "InvalidParameterError",
@@ -23,6 +24,7 @@ __all__ = [
     "PackedPolicyTooLargeError",
     "RegionDisabledError",
     "SessionClosedError",
+    "SourceUnavailableError",
     "StsUnavailableError",
     "ThrottledError",
     "UnclassifiedError",
@@ -67,7 +69,9 @@ class CrossAccountError(Exception):
         **details: Any,
     ) -> None:
         """Create the exception; the native module passes the details as keywords."""
-        super().__init__(message)
+        # Not super(): with botocore present, the classes raised inside botocore calls also
+        # derive from botocore's exceptions, whose __init__ takes keywords only.
+        Exception.__init__(self, message)
         self.kind = kind
         self.role_arn = role_arn
         self.sts_message = sts_message
@@ -194,3 +198,10 @@ class UnclassifiedError(CrossAccountError):
 
 class SessionClosedError(CrossAccountError):
     """The session was closed with ``close()`` (or by leaving its ``with`` block)."""
+
+
+class CredentialsTimeoutError(CrossAccountError, TimeoutError):
+    """No credentials within the ``timeout`` given to ``credentials()``/``credentials_async()``.
+
+    The AssumeRole call is not cancelled: its outcome serves the next read. Retryable.
+    """

@@ -15,6 +15,7 @@ from typing_extensions import Self
 
 from cross_account._boto3 import CrossAccountCredentials
 from cross_account._errors import CrossAccountError
+from cross_account._status import SessionStatus
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
@@ -26,8 +27,10 @@ __all__ = [
     "Pool",
     "RoleArn",
     "Secret",
+    "SessionSpec",
     "__version__",
     "_after_fork_in_child",
+    "_flush_logs",
     "_shutdown",
     "generate_external_id",
     "s3_read_only_policy_json",
@@ -95,7 +98,10 @@ class Credentials:
 
 @final
 class RoleArn:
-    """A validated IAM role ARN, ``arn:PARTITION:iam::ACCOUNT_ID:role/PATH/NAME``."""
+    """A validated IAM role ARN, ``arn:PARTITION:iam::ACCOUNT_ID:role/PATH/NAME``.
+
+    Equal to a ``str`` with the same text, and hashed like it.
+    """
 
     def __new__(cls, arn: str) -> Self: ...
     @classmethod
@@ -118,16 +124,32 @@ class RoleArn:
     def __reduce__(self) -> tuple[type[RoleArn], tuple[str]]: ...
 
 @final
+class SessionSpec:
+    """A picklable description of a session (the core's options); no secret in it."""
+
+    @classmethod
+    def from_json(cls, text: str) -> SessionSpec:
+        """Read the JSON of ``to_json()``; unknown fields are refused."""
+    def to_json(self) -> str:
+        """The options as stable JSON, defaults left out."""
+    @property
+    def role_arn(self) -> str:
+        """The role the spec assumes."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> tuple[Callable[[str], SessionSpec], tuple[str]]: ...
+
+@final
 class CrossAccountSession:
     """An assumed role in another account whose temporary credentials stay fresh."""
 
     def __new__(
         cls,
-        role_arn: str,
+        role_arn: str | RoleArn,
         external_id: str | None = None,
         *,
         session_name: str | None = None,
-        duration_seconds: int = 3600,
+        duration_seconds: int | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
         profile: str | None = None,
@@ -138,8 +160,10 @@ class CrossAccountSession:
         source_identity: str | None = None,
         mfa_serial: str | None = None,
         mfa_token_provider: Callable[[], str] | None = None,
-        auto_refresh: bool = True,
+        auto_refresh: bool | None = None,
         source_session: CrossAccountSession | None = None,
+        credential_source: Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
+        | None = None,
     ) -> Self: ...
     @classmethod
     def from_profile(
@@ -147,20 +171,37 @@ class CrossAccountSession:
         profile_name: str,
         *,
         mfa_token_provider: Callable[[], str] | None = None,
-        auto_refresh: bool = True,
+        auto_refresh: bool | None = None,
         config_file: str | os.PathLike[str] | None = None,
         credentials_file: str | os.PathLike[str] | None = None,
     ) -> Self:
         """A session for a role profile of the shared AWS config, as the AWS CLI reads it."""
-    def credentials(self) -> Credentials:
+    @classmethod
+    def from_spec(
+        cls,
+        spec: SessionSpec,
+        *,
+        mfa_token_provider: Callable[[], str] | None = None,
+        auto_refresh: bool | None = None,
+    ) -> CrossAccountSession:
+        """A session built from a ``SessionSpec`` (see ``spec()``)."""
+    def spec(self) -> SessionSpec:
+        """A picklable ``SessionSpec`` that rebuilds this session in another process."""
+    def credentials(self, *, timeout: float | None = None) -> Credentials:
         """The current credentials; blocks (GIL released) only when a fetch is needed."""
-    def credentials_async(self) -> asyncio.Future[Credentials]:
+    def _cached_credentials(self) -> Credentials | None:
+        """The held credentials if fresh, else None; never fetches."""
+    def credentials_async(self, *, timeout: float | None = None) -> asyncio.Future[Credentials]:
         """The current credentials, awaitable from asyncio."""
     def boto3_session(self, region_name: str | None = None) -> boto3.Session:
         """A ``boto3.Session`` whose credentials refresh through this session."""
     def botocore_credentials(self) -> CrossAccountCredentials:
         """Botocore refreshable credentials that read from this session."""
-    def status(self) -> dict[str, Any]:
+    def aiobotocore_session(self, region_name: str | None = None) -> Any:
+        """An aiobotocore ``AioSession`` whose credentials refresh through this session."""
+    def aioboto3_session(self, region_name: str | None = None) -> Any:
+        """An ``aioboto3.Session`` whose credentials refresh through this session."""
+    def status(self) -> SessionStatus:
         """A snapshot of the refresh state."""
     def invalidate(self) -> None:
         """Mark the held credentials stale; the next read fetches new ones."""
@@ -339,6 +380,7 @@ def trust_lint_report(
     """Lints every trust policy in a policy, CloudFormation template or Terraform plan."""
 
 def _after_fork_in_child() -> None: ...
+def _flush_logs(timeout: float = 5.0) -> bool: ...
 def _shutdown() -> None: ...
 
 # Pool (issue 14)

@@ -91,3 +91,45 @@ def test_child_of_a_child(double: StsDouble, make_session: Callable[..., Any]) -
     os.close(read)
     assert status == 0
     assert key.startswith("ASIADOUBLE")
+
+
+def _child_session_for(spec: Any, queue: Any) -> None:
+    try:
+        import cross_account
+
+        first = cross_account.session_for(spec)
+        again = cross_account.session_for(spec)
+        creds = first.credentials(timeout=30)
+        queue.put(
+            (
+                "ok",
+                first is again,
+                creds.access_key_id,
+                first.status()["sts_calls"],
+            )
+        )
+    except BaseException as e:
+        queue.put(("error", repr(e)))
+
+
+def test_session_for_is_rebuilt_in_a_forked_child(
+    double: StsDouble, make_session: Callable[..., Any]
+) -> None:
+    import cross_account
+
+    spec = make_session().spec()
+    parent = cross_account.session_for(spec)
+    parent_key = parent.credentials().access_key_id
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_session_for, args=(spec, queue))
+    child.start()
+    result = queue.get(timeout=60)
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert result[0] == "ok", result
+    _, shared_in_child, child_key, child_calls = result
+    assert shared_in_child
+    assert child_key != parent_key and child_calls == 1  # its own session and AssumeRole call
+    assert cross_account.session_for(spec) is parent
+    assert parent.credentials().access_key_id == parent_key

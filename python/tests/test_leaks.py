@@ -58,7 +58,8 @@ def test_no_secret_in_logging(
         log.info("creds %r secret %s token %r", creds, creds.secret_access_key, creds.session_token)
         log.warning("dict %s", {"creds": creds, "secret": creds.secret_access_key})
         log.error(f"f-string {creds} {creds.secret_access_key} {creds.session_token!r}")
-        # botocore's own DEBUG logs while boto3 signs with the session's credentials.
+        # botocore's DEBUG logs while reading the session's credentials (no request is signed
+        # here; signed requests and the redaction filter are in test_logging.py).
         frozen = session.botocore_credentials().get_frozen_credentials()
         assert frozen.secret_key.startswith(SENTINEL_SECRET)
     finally:

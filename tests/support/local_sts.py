@@ -316,6 +316,44 @@ def seed(endpoint: str, external_id: str) -> dict[str, str]:
     }
 
 
+def setup_tenants(
+    scenario: dict[str, Any], count: int, prefix: str = "Tenant"
+) -> list[str]:
+    """Roles ``{prefix}000``... in the running server, each trusting the partner user with the
+    scenario's external ID (as DemoRole does); the ARNs, in order. Idempotent, so a rerun
+    against the same server (scripts/with-local-sts) reuses them.
+    """
+    from botocore.exceptions import ClientError
+
+    iam = clients(
+        scenario["endpoint_url"],
+        scenario["admin_access_key_id"],
+        scenario["admin_secret_access_key"],
+    )("iam")
+    trust = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": scenario["partner_user_arn"]},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": scenario["external_id"]}},
+        }
+    )
+    arns = []
+    for i in range(count):
+        name = f"{prefix}{i:03d}"
+        try:
+            arns.append(
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"][
+                    "Arn"
+                ]
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "EntityAlreadyExists":
+                raise
+            arns.append(iam.get_role(RoleName=name)["Role"]["Arn"])
+    return arns
+
+
 def switch_auth_on(endpoint: str, admin_key: str, admin_secret: str) -> None:
     # Body = how many further requests stay unauthenticated (moto_api
     # reset_auth_response); 0 means every request from now on is checked.

@@ -2,13 +2,15 @@
 
 use cross_account::ExternalId;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyBool, PyString, PyType};
 
 use crate::errors::to_py_err;
 
 /// A validated IAM role ARN, `arn:PARTITION:iam::ACCOUNT_ID:role/PATH/NAME`.
-#[pyclass(frozen, eq, hash, module = "cross_account._native", name = "RoleArn")]
-#[derive(PartialEq, Eq, Hash)]
+///
+/// Equal to another `RoleArn` or to a `str` with the same text, and hashed like that `str`,
+/// so it works as a dict key next to plain strings.
+#[pyclass(frozen, module = "cross_account._native", name = "RoleArn")]
 pub struct RoleArn(pub(crate) cross_account::RoleArn);
 
 #[pymethods]
@@ -49,6 +51,24 @@ impl RoleArn {
     #[getter]
     fn path(&self) -> &str {
         self.0.path()
+    }
+
+    /// Equal to a `RoleArn` or a `str` with the same text.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        let same = if let Ok(o) = other.cast::<RoleArn>() {
+            o.get().0 == self.0
+        } else if let Ok(s) = other.cast::<PyString>() {
+            s.to_cow()? == self.0.as_str()
+        } else {
+            return Ok(py.NotImplemented());
+        };
+        Ok(PyBool::new(py, same).to_owned().into_any().unbind())
+    }
+
+    /// The hash of the ARN's `str`.
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        PyString::new(py, self.0.as_str()).hash()
     }
 
     fn __str__(&self) -> &str {

@@ -3,10 +3,14 @@
 //! The classes live in `cross_account/_errors.py` (pure Python, so `InvalidParameterError` can
 //! also be a `ValueError`); this file only picks the class and the attributes.
 
+use std::time::Duration;
+
 use cross_account::{Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
+
+use crate::mfa::CallbackError;
 
 static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -80,7 +84,39 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         kw.set_item("region", &**region)?;
     }
     let exc = cls.call((message,), Some(&kw))?;
+    if let Some(cause) = python_cause(py, err) {
+        exc.setattr("__cause__", cause)?;
+    }
     Ok(PyErr::from_value(exc))
+}
+
+/// The Python exception somewhere in the error's source chain (an MFA callback's).
+fn python_cause<'py>(py: Python<'py>, err: &Error) -> Option<Bound<'py, PyAny>> {
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        if let Some(callback) = s.downcast_ref::<CallbackError>() {
+            return Some(callback.exception(py));
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// A read that gave up after its `timeout`: `CredentialsTimeoutError` (also a `TimeoutError`).
+pub(crate) fn timeout(py: Python<'_>, role_arn: &str, after: Duration) -> PyErr {
+    let result = (|| -> PyResult<PyErr> {
+        let cls = errors_module(py)?.getattr("CredentialsTimeoutError")?;
+        let kw = PyDict::new(py);
+        kw.set_item("kind", "timeout")?;
+        kw.set_item("retryable", true)?;
+        kw.set_item("role_arn", role_arn)?;
+        let message = format!(
+            "no credentials for {role_arn} within the {:.3} s timeout; the AssumeRole call goes on and its outcome serves the next read",
+            after.as_secs_f64()
+        );
+        Ok(PyErr::from_value(cls.call((message,), Some(&kw))?))
+    })();
+    result.unwrap_or_else(|e| e)
 }
 
 /// A binding-level error (a closed session): the base class with its own kind.

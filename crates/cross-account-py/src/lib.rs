@@ -10,21 +10,27 @@ use pyo3::prelude::*;
 mod arn;
 mod credentials;
 mod errors;
+mod logging;
+mod mfa;
 mod pool;
 mod runtime;
 mod session;
+mod spec;
 mod trust;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<session::CrossAccountSession>()?;
     m.add_class::<pool::Pool>()?;
     m.add_class::<credentials::Credentials>()?;
     m.add_class::<credentials::Secret>()?;
     m.add_class::<arn::RoleArn>()?;
+    m.add_class::<spec::SessionSpec>()?;
     m.add_function(wrap_pyfunction!(arn::generate_external_id, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_flush_logs, m)?)?;
     m.add_function(wrap_pyfunction!(trust::trust_policy_json, m)?)?;
     m.add_function(wrap_pyfunction!(trust::trust_policy_cloudformation, m)?)?;
     m.add_function(wrap_pyfunction!(trust::s3_read_only_policy_json, m)?)?;

@@ -14,6 +14,15 @@
 //!   daemon threads waiting in `credentials()` stay parked until the process ends.
 //! - [`PyRuntime`] plugs the runtime into `pyo3-async-runtimes`, whose own tokio runtime is a
 //!   process-wide `OnceLock` that a forked child could not replace.
+//!
+//! Why the binding keeps this runtime rather than relying on the core's refresh driver thread:
+//! it is handed to every core session with `.runtime_handle(...)`, so one runtime per process
+//! runs the STS calls, the background refreshes, the readers' waits (`credentials()` with its
+//! timeout and close signal) and the asyncio bridge. The bridge needs a multi-threaded runtime
+//! of its own anyway (`spawn_blocking` hands results to asyncio), the fork generation that
+//! marks it stale is the same one that makes sessions rebuild, and the exit gate above covers
+//! every thread that may attach to Python. With the driver, a process would run two runtimes
+//! and two fork checks (the driver's pid check and this generation) that could disagree.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -89,6 +98,8 @@ pub(crate) fn gated<R>(f: impl FnOnce() -> R) -> Option<R> {
 #[pyfunction]
 pub(crate) fn _shutdown(py: Python<'_>) {
     let _ = EXIT_THREAD.set(std::thread::current().id());
+    // The last records (a refresh just before exit) still reach Python's handlers.
+    py.detach(crate::logging::flush_at_exit);
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
     py.detach(|| {
         let deadline = Instant::now() + EXIT_GRACE;

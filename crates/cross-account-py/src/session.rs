@@ -1,164 +1,148 @@
 //! `CrossAccountSession`: the core session behind a Python class.
 //!
-//! The class keeps the constructor's arguments so that a forked child can rebuild the core
-//! session on its own runtime (see `runtime.rs`); every method is a call into the core.
+//! The class keeps the core's `SessionOptions` (built from the keywords) so that a forked child
+//! can rebuild the core session on its own runtime (see `runtime.rs`) and so that `spec()` can
+//! ship them to another process; every method is a call into the core.
 
+use std::ffi::CString;
 use std::sync::mpsc::{sync_channel, RecvTimeoutError};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cross_account::{
-    CrossAccountSession as Core, SessionOptions, SharedConfig, SharedConfigFiles,
+    CrossAccountSession as Core, SessionDuration, SessionOptions, SharedConfig, SharedConfigFiles,
     TemporaryCredentials,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use pyo3_async_runtimes::TaskLocals;
+use tokio::sync::watch;
 
 use crate::arn::RoleArn;
 use crate::credentials::{utc_datetime, Credentials};
 use crate::errors::{self, to_py_err};
+use crate::mfa::PyMfaToken;
 use crate::runtime::{self, LoopHandle, PyRuntime};
-
-const MFA_NOT_CALLABLE: &str =
-    "mfa_token_provider must be a callable returning the current 6-digit code";
-const MFA_NEEDS_PROVIDER: &str =
-    "is required with mfa_serial: a callable returning the current 6-digit code";
-const MFA_NEEDS_SERIAL: &str =
-    "is required with mfa_token_provider: the MFA device's serial number or ARN";
+use crate::spec::SessionSpec;
 
 /// How often a blocking wait wakes up to let Python handle signals (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// The constructor's arguments, kept to rebuild the core session in a forked child.
-struct Params {
-    role_arn: String,
-    external_id: Option<String>,
-    session_name: Option<String>,
-    duration_seconds: u64,
-    region: Option<String>,
-    endpoint_url: Option<String>,
-    profile: Option<String>,
-    policy: Option<String>,
-    policy_arns: Vec<String>,
-    tags: Vec<(String, String)>,
-    transitive_tag_keys: Vec<String>,
-    source_identity: Option<String>,
-    mfa: Option<(String, Py<PyAny>)>,
+/// What a session is built from: the core's options plus what only exists in this process.
+pub(crate) struct Config {
+    pub(crate) options: SessionOptions,
+    mfa: Option<Arc<Py<PyAny>>>,
     auto_refresh: bool,
+    /// Role chaining through a live session (sharing its cache), rather than `source_role`.
     source_session: Option<Py<CrossAccountSession>>,
-    /// Profiles: `from_profile`'s resolved options, `profile=`'s role chain, their files.
-    profiles: ProfileParams,
+    /// `from_profile()`'s shared config files, when not the default ones.
+    profile_files: Option<SharedConfigFiles>,
 }
 
-#[derive(Default)]
-struct ProfileParams {
-    options: Option<SessionOptions>,
-    source_role: Option<SessionOptions>,
-    files: SharedConfigFiles,
-}
-
-impl ProfileParams {
-    /// `profile=` as boto3's `profile_name=`: the profile's credentials are the source (for a
-    /// role profile, its role session: this role is then chained). Unknown: an error now.
-    fn source(py: Python<'_>, profile: Option<String>) -> PyResult<(Option<String>, Self)> {
-        let Some(name) = profile else {
-            return Ok((None, ProfileParams::default()));
-        };
-        let o = SharedConfig::load()
-            .and_then(|c| c.with_source_profile(SessionOptions::default(), &name))
-            .map_err(|e| to_py_err(py, e))?;
-        let params = ProfileParams {
-            source_role: o.source_role.map(|b| *b),
-            ..ProfileParams::default()
-        };
-        Ok((o.profile, params))
-    }
-}
-
-impl Params {
+impl Config {
     fn build(&self, py: Python<'_>) -> PyResult<Core> {
-        if let Some(options) = &self.profiles.options {
-            let mut b = Core::builder().options(options.clone());
-            if let Some((_, provider)) = &self.mfa {
-                // The code source only: the profile's options name each hop's device.
-                let provider = provider.clone_ref(py);
-                b = b.mfa_token_callback(move || mfa_code(&provider));
-            }
-            return b
-                .profile_files(self.profiles.files.clone())
-                .auto_refresh(self.auto_refresh)
-                .build()
-                .map_err(|e| to_py_err(py, e));
-        }
         let mut b = Core::builder()
-            .role_arn(self.role_arn.as_str())
-            .duration(Duration::from_secs(self.duration_seconds))
-            .policy_arns(self.policy_arns.iter().cloned())
-            .tags(self.tags.iter().cloned())
-            .transitive_tag_keys(self.transitive_tag_keys.iter().cloned())
-            .auto_refresh(self.auto_refresh);
-        if let Some(v) = &self.external_id {
-            b = b.external_id(v.as_str());
-        }
-        if let Some(v) = &self.session_name {
-            b = b.session_name(v.as_str());
-        }
-        if let Some(v) = &self.region {
-            b = b.region(v.as_str());
-        }
-        if let Some(v) = &self.endpoint_url {
-            b = b.endpoint_url(v.as_str());
-        }
-        if let Some(v) = &self.profile {
-            b = b.profile(v.as_str());
-        }
-        if let Some(v) = &self.policy {
-            b = b.policy(v.as_str());
-        }
-        if let Some(v) = &self.source_identity {
-            b = b.source_identity(v.as_str());
-        }
-        if let Some((serial, provider)) = &self.mfa {
-            let provider = provider.clone_ref(py);
-            b = b.mfa(serial.as_str(), move || mfa_code(&provider));
+            .options(self.options.clone())
+            .auto_refresh(self.auto_refresh)
+            .runtime_handle(runtime::handle()?);
+        if let Some(provider) = &self.mfa {
+            b = b.mfa_token_provider(PyMfaToken::new(provider.clone()));
         }
         if let Some(source) = &self.source_session {
             b = b.source_session(source.get().core(py)?);
         }
-        if let Some(first) = &self.profiles.source_role {
-            b = b.source_role(first.clone());
+        if let Some(files) = &self.profile_files {
+            b = b.profile_files(files.clone());
         }
         b.build().map_err(|e| to_py_err(py, e))
     }
-}
 
-/// Asks the Python callback for the MFA code (on a runtime thread, so it attaches first).
-fn mfa_code(provider: &Py<PyAny>) -> Result<String, String> {
-    runtime::gated(|| {
-        Python::attach(|py| {
-            provider
-                .call0(py)
-                .and_then(|code| code.extract::<String>(py))
-                .map_err(|e| e.to_string())
-        })
-    })
-    .unwrap_or_else(|| Err("the Python interpreter is exiting".to_string()))
+    /// The options with the live first hop of a chain folded in as `source_role`.
+    fn spec_options(&self) -> SessionOptions {
+        let mut options = self.options.clone();
+        if let Some(source) = &self.source_session {
+            options.source_role = Some(Box::new(source.get().config.spec_options()));
+        }
+        options
+    }
 }
 
 /// The core session and the fork generation it was built in.
 struct Slot {
     generation: u64,
     core: Option<Core>,
+    /// Raised by `close()`: wakes every reader waiting on this session.
+    closed: Arc<watch::Sender<bool>>,
+}
+
+impl Slot {
+    fn new(core: Core) -> Self {
+        Slot {
+            generation: runtime::generation(),
+            core: Some(core),
+            closed: Arc::new(watch::channel(false).0),
+        }
+    }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        // Built before a fork: its tasks, sockets and timers belong to the parent's runtime.
         if self.generation != runtime::generation() {
+            // Built before a fork: its tasks, sockets, timers and waiters belong to the
+            // parent's runtime, whose threads do not exist here.
             std::mem::forget(self.core.take());
+            std::mem::forget(self.closed.clone());
+        } else {
+            self.closed.send_replace(true);
         }
+    }
+}
+
+/// What a reader needs: the core session and the close signal.
+struct Reader {
+    core: Core,
+    closed: watch::Receiver<bool>,
+}
+
+/// Why a read ended without credentials.
+enum ReadError {
+    Core(cross_account::Error),
+    Closed,
+    Timeout(Duration),
+}
+
+impl ReadError {
+    fn into_py(self, py: Python<'_>, role_arn: &str) -> PyErr {
+        match self {
+            ReadError::Core(e) => to_py_err(py, e),
+            ReadError::Closed => errors::closed(py, role_arn),
+            ReadError::Timeout(after) => errors::timeout(py, role_arn, after),
+        }
+    }
+}
+
+/// The read itself, on the runtime: the core's (detached) fetch, cut short by `close()` or
+/// the timeout. Cutting it short never cancels the STS call; the next read gets its outcome.
+async fn read(
+    reader: Reader,
+    timeout: Option<Duration>,
+) -> Result<TemporaryCredentials, ReadError> {
+    let Reader { core, mut closed } = reader;
+    let closing = async move {
+        // An error means the sender is gone, which only a closed or dropped session does.
+        let _ = closed.wait_for(|c| *c).await;
+    };
+    let deadline = async move {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = core.credentials() => result.map_err(ReadError::Core),
+        () = closing => Err(ReadError::Closed),
+        () = deadline => Err(ReadError::Timeout(timeout.unwrap_or_default())),
     }
 }
 
@@ -176,50 +160,119 @@ impl Drop for Slot {
 /// `profile` as boto3's `profile_name` (that profile's credentials even with keys in the
 /// environment; a role profile's session, this role then being chained; unknown: an error
 /// now), or from `source_session` (role chaining). `from_profile()` takes the role itself
-/// from a profile. One AssumeRole
-/// call is made per credential lifetime however many threads or tasks read; a background task
-/// refreshes before expiry. Usable from threads, asyncio and forked children; `close()` (or a
-/// `with` block) ends it.
-#[pyclass(frozen, module = "cross_account._native", name = "CrossAccountSession")]
+/// from a profile. One AssumeRole call is made per credential lifetime however many threads
+/// or tasks read; a background task refreshes before expiry. Usable from threads, asyncio and forked children; `close()` (or a
+/// `with` block) ends it. `spec()` gives a picklable description for worker processes.
+///
+/// Arguments:
+///     role_arn: the role to assume, `arn:PARTITION:iam::ACCOUNT_ID:role/NAME`.
+///     external_id: the External ID the role's trust policy requires (`sts:ExternalId`).
+///
+/// Keyword arguments:
+///     session_name: the role session name shown in CloudTrail (default
+///         `cross-account-<unix millis>`).
+///     duration_seconds: the session lifetime asked for, 900 to 43200 seconds (default 3600;
+///         clamped to 3600 with a warning when chaining roles).
+///     region: the region whose STS endpoint is called (default: environment or profile).
+///     endpoint_url: a custom STS endpoint (a VPC endpoint, a local emulator).
+///     profile: the named profile the source credentials come from, as boto3's
+///         `profile_name` (a role profile's session: this role is then chained).
+///     policy: an inline session policy (JSON) that narrows what the session may do.
+///     policy_arns: managed policy ARNs used as session policies (at most 10).
+///     tags: session tags, a mapping of str to str (at most 50).
+///     transitive_tag_keys: tag keys that pass on through role chaining.
+///     source_identity: the source identity recorded in CloudTrail.
+///     mfa_serial: the MFA device (serial number or ARN) the trust policy requires.
+///     mfa_token_provider: a callable returning the current 6-digit MFA code; called at
+///         every AssumeRole call, background refreshes included. Its exception becomes the
+///         `__cause__` of the `InvalidParameterError` raised.
+///     auto_refresh: refresh in the background before expiry (default True).
+///     source_session: another `CrossAccountSession` whose credentials assume this role
+///         (role chaining; its cache is shared).
+///     credential_source: the source credentials come from exactly this place, as a role
+///         profile's `credential_source`: `"Environment"`, `"Ec2InstanceMetadata"` or
+///         `"EcsContainer"` (not with `profile`).
+#[pyclass(
+    frozen,
+    weakref,
+    module = "cross_account._native",
+    name = "CrossAccountSession"
+)]
 pub struct CrossAccountSession {
-    params: Params,
+    config: Config,
     /// `None` once closed.
     slot: Mutex<Option<Slot>>,
 }
 
 impl CrossAccountSession {
+    fn from_config(py: Python<'_>, config: Config) -> PyResult<Self> {
+        let core = config.build(py)?;
+        if let Some(asked) = config.options.duration {
+            let granted = core.duration().as_secs();
+            if asked.as_secs() > u64::from(granted) {
+                // The core logs the clamp (`cross_account.clamp`); Python code gets a warning.
+                let message = format!(
+                    "role chaining limits sessions to {granted} s; {} asked for {} s and gets {granted} s",
+                    config.options.role_arn,
+                    asked.as_secs()
+                );
+                let message = CString::new(message).unwrap_or_default();
+                PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 2)?;
+            }
+        }
+        Ok(CrossAccountSession {
+            config,
+            slot: Mutex::new(Some(Slot::new(core))),
+        })
+    }
+
+    fn role_arn_str(&self) -> &str {
+        &self.config.options.role_arn
+    }
+
     /// The core session for this process, rebuilt after a fork.
     ///
     /// No Python code runs while the slot lock is held (building may import or raise), so a
     /// fork from another thread can never copy the lock in its held state.
     pub(crate) fn core(&self, py: Python<'_>) -> PyResult<Core> {
+        self.reader(py).map(|r| r.core)
+    }
+
+    fn reader(&self, py: Python<'_>) -> PyResult<Reader> {
         let generation = runtime::generation();
-        let current = self
-            .lock()
-            .as_ref()
-            .map(|slot| (slot.generation == generation).then(|| slot.core.clone()));
+        let current = self.lock().as_ref().map(|slot| {
+            (slot.generation == generation).then(|| {
+                slot.core
+                    .clone()
+                    .map(|core| (core, slot.closed.subscribe()))
+            })
+        });
         match current {
-            None => return Err(errors::closed(py, &self.params.role_arn)),
-            Some(Some(Some(core))) => return Ok(core),
+            None => return Err(errors::closed(py, self.role_arn_str())),
+            Some(Some(Some((core, closed)))) => return Ok(Reader { core, closed }),
             Some(_) => {}
         }
-        let fresh = self.params.build(py)?;
+        let fresh = self.config.build(py)?;
         let mut guard = self.lock();
         let Some(slot) = guard.as_mut() else {
             drop(guard);
-            return Err(errors::closed(py, &self.params.role_arn));
+            return Err(errors::closed(py, self.role_arn_str()));
         };
         if slot.generation != generation {
             // Built before the fork: leaked, never dropped (see `Slot`).
-            std::mem::forget(slot.core.replace(fresh));
-            slot.generation = generation;
+            std::mem::forget(std::mem::replace(slot, Slot::new(fresh)));
         }
         // Otherwise another thread rebuilt it first, and `fresh` (of this process) just drops.
-        Ok(slot
-            .core
-            .clone()
-            // Cannot fail: a closed slot returned above, and an open one always holds a session.
-            .expect("an open slot holds a core session"))
+        match &slot.core {
+            Some(core) => Ok(Reader {
+                core: core.clone(),
+                closed: slot.closed.subscribe(),
+            }),
+            None => {
+                drop(guard);
+                Err(errors::closed(py, self.role_arn_str()))
+            }
+        }
     }
 
     /// The fast path: fresh cached credentials, no runtime, no waiting. `None` when a fetch is
@@ -232,54 +285,191 @@ impl CrossAccountSession {
             }
             Some(_) => Some(None),
         };
-        cached.ok_or_else(|| errors::closed(py, &self.params.role_arn))
+        cached.ok_or_else(|| errors::closed(py, self.role_arn_str()))
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Slot>> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Builds a session from plain options (a `SessionSpec` shipped from another process).
+    pub(crate) fn from_options(
+        py: Python<'_>,
+        options: SessionOptions,
+        mfa_token_provider: Option<Bound<'_, PyAny>>,
+        auto_refresh: bool,
+    ) -> PyResult<Self> {
+        let mfa = mfa_provider(py, options.mfa_serial.is_some(), mfa_token_provider)?;
+        Self::from_config(
+            py,
+            Config {
+                options,
+                mfa,
+                auto_refresh,
+                source_session: None,
+                profile_files: None,
+            },
+        )
+    }
+}
+
+fn type_error(name: &str, what: &str, got: &Bound<'_, PyAny>) -> PyErr {
+    let type_name = got
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_string());
+    PyTypeError::new_err(format!("{name} must be {what}, not {type_name}"))
+}
+
+fn opt_str(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match v {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) if v.is_instance_of::<PyString>() => v.extract().map(Some),
+        Some(v) => Err(type_error(name, "a str or None", &v)),
+    }
 }
 
 fn opt_list(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    const WHAT: &str = "a sequence of strings";
     match v {
         None => Ok(Vec::new()),
-        Some(v) if v.is_instance_of::<pyo3::types::PyString>() => Err(PyTypeError::new_err(
-            format!("{name} must be a sequence of strings, not a single string"),
-        )),
+        Some(v) if v.is_none() => Ok(Vec::new()),
+        Some(v) if v.is_instance_of::<PyString>() => Err(PyTypeError::new_err(format!(
+            "{name} must be {WHAT}, not a single string (wrap it in a list)"
+        ))),
         Some(v) => v
-            .try_iter()?
-            .map(|item| item?.extract::<String>())
+            .try_iter()
+            .map_err(|_| type_error(name, WHAT, &v))?
+            .map(|item| {
+                let item = item?;
+                if item.is_instance_of::<PyString>() {
+                    item.extract::<String>()
+                } else {
+                    Err(type_error(&format!("each item of {name}"), "a str", &item))
+                }
+            })
             .collect(),
     }
 }
 
 fn opt_tags(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    const WHAT: &str = "a mapping of str to str, such as {'team': 'data'}";
     match v {
         None => Ok(Vec::new()),
+        Some(v) if v.is_none() => Ok(Vec::new()),
         Some(v) => {
             if !v.hasattr("items")? {
-                return Err(PyTypeError::new_err(
-                    "tags must be a mapping of str to str, such as {'team': 'data'}",
-                ));
+                return Err(type_error("tags", WHAT, &v));
             }
             v.call_method0("items")?
                 .try_iter()?
-                .map(|item| item?.extract::<(String, String)>())
+                .map(|item| {
+                    let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+                    match (key.cast::<PyString>(), value.cast::<PyString>()) {
+                        (Ok(k), Ok(v)) => Ok((k.to_string(), v.to_string())),
+                        (Err(_), _) => Err(type_error("each key of tags", "a str", &key)),
+                        (_, Err(_)) => Err(type_error("each value of tags", "a str", &value)),
+                    }
+                })
                 .collect()
         }
     }
 }
 
+fn opt_bool(name: &str, v: Option<Bound<'_, PyAny>>, default: bool) -> PyResult<bool> {
+    match v {
+        None => Ok(default),
+        Some(v) if v.is_instance_of::<PyBool>() => v.extract(),
+        Some(v) => Err(type_error(name, "True or False", &v)),
+    }
+}
+
+/// `duration_seconds`: an int (not a bool), any size; the range rule is the core's.
+fn opt_duration(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
+        return Err(type_error(
+            "duration_seconds",
+            "an int number of seconds",
+            &v,
+        ));
+    }
+    match v.extract::<u64>() {
+        Ok(secs) => Ok(Some(Duration::from_secs(secs))),
+        // Negative or beyond u64: out of range whatever the exact rule.
+        Err(_) => Err(errors::invalid(
+            py,
+            "duration",
+            format!(
+                "must be {} to {} seconds (15 minutes to 12 hours), but it is {v} seconds",
+                SessionDuration::MIN.as_secs(),
+                SessionDuration::MAX.as_secs()
+            ),
+        )),
+    }
+}
+
+/// `timeout`: seconds (int or float, > 0) or None.
+fn opt_timeout(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if v.is_instance_of::<PyBool>()
+        || !(v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>())
+    {
+        return Err(type_error("timeout", "a number of seconds or None", &v));
+    }
+    let secs: f64 = v.extract()?;
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .map(Some)
+        .ok_or_else(|| {
+            errors::invalid(
+                py,
+                "timeout",
+                format!("must be a positive, finite number of seconds, but it is {v}"),
+            )
+        })
+}
+
+fn mfa_provider(
+    py: Python<'_>,
+    has_serial: bool,
+    provider: Option<Bound<'_, PyAny>>,
+) -> PyResult<Option<Arc<Py<PyAny>>>> {
+    match (has_serial, provider.filter(|p| !p.is_none())) {
+        (_, Some(p)) if !p.is_callable() => Err(type_error(
+            "mfa_token_provider",
+            "a callable returning the current 6-digit code",
+            &p,
+        )),
+        (true, Some(p)) => Ok(Some(Arc::new(p.unbind()))),
+        // The core validates a serial without provider (naming mfa_token_provider) itself,
+        // after the serial's own rule.
+        (true, None) => Ok(None),
+        (false, Some(_)) => Err(errors::invalid(
+            py,
+            "mfa",
+            "is required with mfa_token_provider: the MFA device's serial number or ARN",
+        )),
+        (false, None) => Ok(None),
+    }
+}
+
 #[pymethods]
 impl CrossAccountSession {
-    /// Validates every argument (raising `InvalidParameterError`) and does no I/O.
     #[new]
     #[pyo3(signature = (
         role_arn,
         external_id = None,
         *,
         session_name = None,
-        duration_seconds = 3600,
+        duration_seconds = None,
         region = None,
         endpoint_url = None,
         profile = None,
@@ -290,84 +480,117 @@ impl CrossAccountSession {
         source_identity = None,
         mfa_serial = None,
         mfa_token_provider = None,
-        auto_refresh = true,
+        auto_refresh = None,
         source_session = None,
+        credential_source = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        role_arn: String,
-        external_id: Option<String>,
-        session_name: Option<String>,
-        duration_seconds: i64,
-        region: Option<String>,
-        endpoint_url: Option<String>,
-        profile: Option<String>,
-        policy: Option<String>,
+        role_arn: Bound<'_, PyAny>,
+        external_id: Option<Bound<'_, PyAny>>,
+        session_name: Option<Bound<'_, PyAny>>,
+        duration_seconds: Option<Bound<'_, PyAny>>,
+        region: Option<Bound<'_, PyAny>>,
+        endpoint_url: Option<Bound<'_, PyAny>>,
+        profile: Option<Bound<'_, PyAny>>,
+        policy: Option<Bound<'_, PyAny>>,
         policy_arns: Option<Bound<'_, PyAny>>,
         tags: Option<Bound<'_, PyAny>>,
         transitive_tag_keys: Option<Bound<'_, PyAny>>,
-        source_identity: Option<String>,
-        mfa_serial: Option<String>,
+        source_identity: Option<Bound<'_, PyAny>>,
+        mfa_serial: Option<Bound<'_, PyAny>>,
         mfa_token_provider: Option<Bound<'_, PyAny>>,
-        auto_refresh: bool,
-        source_session: Option<Bound<'_, CrossAccountSession>>,
+        auto_refresh: Option<Bound<'_, PyAny>>,
+        source_session: Option<Bound<'_, PyAny>>,
+        credential_source: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let duration_seconds = u64::try_from(duration_seconds).map_err(|_| {
-            errors::invalid(
-                py,
-                "duration",
-                format!("must be 900 to 43200 seconds (15 minutes to 12 hours), but it is {duration_seconds} seconds"),
-            )
-        })?;
-        let mfa = match (mfa_serial, mfa_token_provider) {
-            (None, None) => None,
-            (Some(serial), Some(provider)) if provider.is_callable() => {
-                Some((serial, provider.unbind()))
-            }
-            (Some(_), Some(_)) => return Err(PyTypeError::new_err(MFA_NOT_CALLABLE)),
-            (Some(_), None) => return Err(errors::invalid(py, "mfa_token", MFA_NEEDS_PROVIDER)),
-            (None, Some(_)) => return Err(errors::invalid(py, "mfa", MFA_NEEDS_SERIAL)),
+        let credential_source = opt_str("credential_source", credential_source)?
+            .map(|v| v.parse::<cross_account::CredentialSource>())
+            .transpose()
+            .map_err(|e| to_py_err(py, e))?;
+        let role_arn = match role_arn.cast::<PyString>() {
+            Ok(s) => s.to_string(),
+            Err(_) => match role_arn.cast::<RoleArn>() {
+                Ok(arn) => arn.get().0.as_str().to_string(),
+                Err(_) => return Err(type_error("role_arn", "a str or RoleArn", &role_arn)),
+            },
         };
-        let (profile, profiles) = ProfileParams::source(py, profile)?;
-        let params = Params {
+        let source_session = match source_session.filter(|s| !s.is_none()) {
+            None => None,
+            Some(s) => match s.cast::<CrossAccountSession>() {
+                Ok(s) => Some(s.clone().unbind()),
+                Err(_) => {
+                    return Err(type_error(
+                        "source_session",
+                        "a CrossAccountSession or None",
+                        &s,
+                    ))
+                }
+            },
+        };
+        // Exhaustive on purpose: a new core option fails to compile here until it has a
+        // keyword (or a stated reason not to).
+        let mut options = SessionOptions {
             role_arn,
-            external_id,
-            session_name,
-            duration_seconds,
-            region,
-            endpoint_url,
-            profile,
-            profiles,
-            policy,
+            external_id: opt_str("external_id", external_id)?,
+            session_name: opt_str("session_name", session_name)?,
+            duration: opt_duration(py, duration_seconds)?,
+            policy: opt_str("policy", policy)?,
             policy_arns: opt_list("policy_arns", policy_arns)?,
             tags: opt_tags(tags)?,
             transitive_tag_keys: opt_list("transitive_tag_keys", transitive_tag_keys)?,
-            source_identity,
-            mfa,
-            auto_refresh,
-            source_session: source_session.map(Bound::unbind),
+            source_identity: opt_str("source_identity", source_identity)?,
+            mfa_serial: opt_str("mfa_serial", mfa_serial)?,
+            region: opt_str("region", region)?,
+            endpoint_url: opt_str("endpoint_url", endpoint_url)?,
+            profile: opt_str("profile", profile)?,
+            credential_source,
+            // The first hop of a chain is `source_session` (a live session, cache shared);
+            // `spec()` folds it into `source_role` for other processes.
+            source_role: None,
         };
-        let core = params.build(py)?;
-        Ok(CrossAccountSession {
-            params,
-            slot: Mutex::new(Some(Slot {
-                generation: runtime::generation(),
-                core: Some(core),
-            })),
-        })
+        let mfa = mfa_provider(py, options.mfa_serial.is_some(), mfa_token_provider)?;
+        // `profile=` as boto3's `profile_name=`: the profile's credentials are the source; a
+        // role profile's chain becomes the first hop. An unknown profile is an error now.
+        let options = match options.profile.take() {
+            None => options,
+            Some(name) => SharedConfig::load()
+                .and_then(|c| c.with_source_profile(options, &name))
+                .map_err(|e| to_py_err(py, e))?,
+        };
+        let config = Config {
+            options,
+            mfa,
+            auto_refresh: opt_bool("auto_refresh", auto_refresh, true)?,
+            source_session,
+            profile_files: None,
+        };
+        Self::from_config(py, config)
     }
 
     /// A session for role profile `profile_name` of the shared AWS config, as the AWS CLI and
     /// boto3 read it (role_arn, external_id, source_profile chain, credential_source,
     /// role_session_name, duration_seconds, mfa_serial, region, endpoint_url). The files are
     /// read now: an unknown profile, a cycle or a missing source raises before any call.
+    ///
+    /// Arguments:
+    ///     profile_name: the role profile (`[profile NAME]` in ~/.aws/config).
+    ///
+    /// Keyword arguments:
+    ///     mfa_token_provider: a callable returning the current 6-digit code, for every hop
+    ///         whose profile names an `mfa_serial`.
+    ///     auto_refresh: refresh in the background before expiry (default True).
+    ///     config_file: the shared config file (default `AWS_CONFIG_FILE`, else ~/.aws/config);
+    ///         given together with credentials_file.
+    ///     credentials_file: the shared credentials file (default
+    ///         `AWS_SHARED_CREDENTIALS_FILE`, else ~/.aws/credentials).
     #[classmethod]
     #[pyo3(signature = (
         profile_name,
         *,
         mfa_token_provider = None,
-        auto_refresh = true,
+        auto_refresh = None,
         config_file = None,
         credentials_file = None,
     ))]
@@ -376,7 +599,7 @@ impl CrossAccountSession {
         py: Python<'_>,
         profile_name: String,
         mfa_token_provider: Option<Bound<'_, PyAny>>,
-        auto_refresh: bool,
+        auto_refresh: Option<Bound<'_, PyAny>>,
         config_file: Option<std::path::PathBuf>,
         credentials_file: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
@@ -394,55 +617,96 @@ impl CrossAccountSession {
         let options = SharedConfig::load_files(files.clone())
             .and_then(|c| c.session_options(&profile_name))
             .map_err(|e| to_py_err(py, e))?;
-        let mfa = match mfa_token_provider {
+        let mfa = match mfa_token_provider.filter(|p| !p.is_none()) {
             None => None,
-            Some(p) if p.is_callable() => Some((String::new(), p.unbind())),
-            Some(_) => return Err(PyTypeError::new_err(MFA_NOT_CALLABLE)),
+            Some(p) if p.is_callable() => Some(Arc::new(p.unbind())),
+            Some(p) => {
+                return Err(type_error(
+                    "mfa_token_provider",
+                    "a callable returning the current 6-digit code",
+                    &p,
+                ))
+            }
         };
-        let params = Params {
-            role_arn: options.role_arn.clone(),
-            external_id: None,
-            session_name: None,
-            duration_seconds: 0,
-            region: options.region.clone(),
-            endpoint_url: options.endpoint_url.clone(),
-            profile: None,
-            policy: None,
-            policy_arns: Vec::new(),
-            tags: Vec::new(),
-            transitive_tag_keys: Vec::new(),
-            source_identity: None,
-            mfa,
-            auto_refresh,
-            source_session: None,
-            profiles: ProfileParams {
-                options: Some(options),
-                source_role: None,
-                files,
+        Self::from_config(
+            py,
+            Config {
+                options,
+                mfa,
+                auto_refresh: opt_bool("auto_refresh", auto_refresh, true)?,
+                source_session: None,
+                profile_files: Some(files),
             },
-        };
-        let core = params.build(py)?;
-        Ok(CrossAccountSession {
-            params,
-            slot: Mutex::new(Some(Slot {
-                generation: runtime::generation(),
-                core: Some(core),
-            })),
-        })
+        )
     }
 
-    /// The current credentials: from the cache when fresh (no lock, no waiting), otherwise
-    /// after the one AssumeRole call in flight. Blocks with the GIL released; Ctrl-C interrupts
-    /// the wait.
-    fn credentials(&self, py: Python<'_>) -> PyResult<Credentials> {
+    /// A session built from a `SessionSpec` (see `spec()`), for a worker process.
+    ///
+    /// Arguments:
+    ///     spec: what `spec()` returned, possibly in another process.
+    ///
+    /// Keyword arguments:
+    ///     mfa_token_provider: the MFA callable, required when the spec names an MFA device
+    ///         (a callable cannot travel in a spec).
+    ///     auto_refresh: refresh in the background before expiry (default True).
+    ///
+    /// Most workers want `cross_account.session_for(spec)`, which keeps one session per spec
+    /// per process.
+    #[classmethod]
+    #[pyo3(signature = (spec, *, mfa_token_provider = None, auto_refresh = None))]
+    fn from_spec(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        py: Python<'_>,
+        spec: &Bound<'_, PyAny>,
+        mfa_token_provider: Option<Bound<'_, PyAny>>,
+        auto_refresh: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let spec = spec
+            .cast::<SessionSpec>()
+            .map_err(|_| type_error("spec", "a SessionSpec", spec))?;
+        Self::from_options(
+            py,
+            spec.get().options().clone(),
+            mfa_token_provider,
+            opt_bool("auto_refresh", auto_refresh, true)?,
+        )
+    }
+
+    /// A picklable `SessionSpec` that rebuilds this session in another process.
+    ///
+    /// It holds the core's options (role, external ID, region, endpoint, profile, tags, the
+    /// first hop of a chain, ...) and never a secret or a credential; the MFA callable is
+    /// not in it. Give it to `cross_account.session_for(spec)` in the worker.
+    fn spec(&self) -> SessionSpec {
+        SessionSpec::new(self.config.spec_options())
+    }
+
+    /// The current credentials.
+    ///
+    /// From the cache when fresh (no lock, no waiting), otherwise after the one AssumeRole
+    /// call in flight. Blocks with the GIL released; Ctrl-C interrupts the wait.
+    ///
+    /// Keyword arguments:
+    ///     timeout: seconds to wait at most (None: as long as the STS client's own timeouts
+    ///         and retries take). On expiry `CredentialsTimeoutError` is raised; the STS call
+    ///         goes on and its outcome serves the next read.
+    ///
+    /// Raises `SessionClosedError` if the session is closed, also while waiting.
+    #[pyo3(signature = (*, timeout = None))]
+    fn credentials(
+        &self,
+        py: Python<'_>,
+        timeout: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Credentials> {
+        let timeout = opt_timeout(py, timeout)?;
         if let Some(creds) = self.cached(py)? {
             return Ok(Credentials::new(creds));
         }
         let handle = runtime::handle()?;
-        let core = self.core(py)?;
+        let reader = self.reader(py)?;
         let (tx, mut rx) = sync_channel(1);
         handle.spawn(async move {
-            let _ = tx.send(core.credentials().await);
+            let _ = tx.send(read(reader, timeout).await);
         });
         loop {
             // The receiver moves into the detached closure and back (it is Send, not Sync).
@@ -455,7 +719,11 @@ impl CrossAccountSession {
             });
             rx = back;
             match received {
-                Ok(result) => return result.map(Credentials::new).map_err(|e| to_py_err(py, e)),
+                Ok(result) => {
+                    return result
+                        .map(Credentials::new)
+                        .map_err(|e| e.into_py(py, self.role_arn_str()))
+                }
                 Err(RecvTimeoutError::Timeout) => py.check_signals()?,
                 Err(RecvTimeoutError::Disconnected) => return Err(PyRuntimeError::new_err(
                     "the credentials task ended without an answer (the runtime is shutting down)",
@@ -464,26 +732,57 @@ impl CrossAccountSession {
         }
     }
 
+    /// The held credentials if they are fresh, else None; never fetches or waits (for
+    /// synchronous hooks of async libraries). Raises `SessionClosedError` when closed.
+    fn _cached_credentials(&self, py: Python<'_>) -> PyResult<Option<Credentials>> {
+        Ok(self.cached(py)?.map(Credentials::new))
+    }
+
     /// The current credentials, awaitable from asyncio.
-    fn credentials_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    ///
+    /// Keyword arguments:
+    ///     timeout: seconds to wait at most, as for `credentials()` (`CredentialsTimeoutError`).
+    ///
+    /// Raises `SessionClosedError` if the session is closed, also while waiting.
+    #[pyo3(signature = (*, timeout = None))]
+    fn credentials_async<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = opt_timeout(py, timeout)?;
         if let Some(creds) = self.cached(py)? {
             let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
             fut.call_method1("set_result", (Credentials::new(creds),))?;
             return Ok(fut);
         }
         runtime::handle()?;
-        let core = self.core(py)?;
+        let reader = self.reader(py)?;
         let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
         let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
             .copy_context(py)?;
+        let role_arn = self.role_arn_str().to_string();
         pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
             py,
             locals,
-            async move { Ok(Outcome(core.credentials().await)) },
+            async move {
+                Ok(Outcome {
+                    result: read(reader, timeout).await,
+                    role_arn,
+                })
+            },
         )
     }
 
     /// A `boto3.Session` whose credentials refresh through this session (needs `boto3`).
+    ///
+    /// Calls share one botocore data loader and one credentials object per session, so a
+    /// second call costs little. Installs the botocore log redaction filter
+    /// (`cross_account.redact_botocore_logs()`).
+    ///
+    /// Arguments:
+    ///     region_name: the region of the clients (default: this session's `region`, else
+    ///         boto3's usual resolution).
     #[pyo3(signature = (region_name = None))]
     fn boto3_session<'py>(
         slf: &Bound<'py, Self>,
@@ -495,15 +794,49 @@ impl CrossAccountSession {
     }
 
     /// botocore refreshable credentials that read from this session (needs `botocore`).
+    ///
+    /// Errors raised while botocore reads them are both `CrossAccountError` and botocore
+    /// exceptions (`CredentialRetrievalError`, or `NoCredentialsError`).
     fn botocore_credentials<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         slf.py()
             .import("cross_account._boto3")?
             .call_method1("botocore_credentials", (slf,))
     }
 
-    /// A snapshot of the refresh state: expiration, last_refresh, next_refresh (UTC datetimes
-    /// or None), last_error and last_error_kind (str or None), consecutive_failures,
-    /// refresh_count, sts_calls (int), background_task_running (bool).
+    /// An `aiobotocore` `AioSession` whose credentials refresh through `credentials_async()`
+    /// (needs `aiobotocore`). Works with `s3fs.S3FileSystem(session=...)`.
+    ///
+    /// Arguments:
+    ///     region_name: the region of the clients (default: this session's `region`).
+    #[pyo3(signature = (region_name = None))]
+    fn aiobotocore_session<'py>(
+        slf: &Bound<'py, Self>,
+        region_name: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("cross_account._aio")?
+            .call_method1("aiobotocore_session", (slf, region_name))
+    }
+
+    /// An `aioboto3.Session` whose credentials refresh through `credentials_async()` (needs
+    /// `aioboto3`).
+    ///
+    /// Arguments:
+    ///     region_name: the region of the clients (default: this session's `region`).
+    #[pyo3(signature = (region_name = None))]
+    fn aioboto3_session<'py>(
+        slf: &Bound<'py, Self>,
+        region_name: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("cross_account._aio")?
+            .call_method1("aioboto3_session", (slf, region_name))
+    }
+
+    /// A snapshot of the refresh state, a `cross_account.SessionStatus` dict: role_arn;
+    /// expiration, last_refresh, next_refresh (UTC datetimes or None); last_error and
+    /// last_error_kind (str or None); consecutive_failures, refresh_count, sts_calls (int);
+    /// background_task_running (bool).
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.core(py)?.status();
         let d = PyDict::new(py);
@@ -511,7 +844,7 @@ impl CrossAccountSession {
             t.map(|t| utc_datetime(py, t).map(Bound::into_any))
                 .transpose()
         };
-        d.set_item("role_arn", self.params.role_arn.as_str())?;
+        d.set_item("role_arn", self.role_arn_str())?;
         d.set_item("expiration", time(s.expiration)?)?;
         d.set_item("last_refresh", time(s.last_refresh)?)?;
         d.set_item("next_refresh", time(s.next_refresh)?)?;
@@ -529,13 +862,18 @@ impl CrossAccountSession {
 
     /// Marks the held credentials stale, so the next read fetches new ones (one AssumeRole
     /// call however many readers). For callers that got `ExpiredToken` from a service.
+    ///
+    /// If that fetch fails with a retryable error (STS down, throttled) the held credentials
+    /// are still served while they are valid, so an outage does not turn into failed
+    /// requests; after a refusal (access denied) they are not.
     fn invalidate(&self, py: Python<'_>) -> PyResult<()> {
         self.core(py)?.invalidate();
         Ok(())
     }
 
-    /// Ends the background refresh and releases the session; later calls raise
-    /// `SessionClosedError`. Idempotent.
+    /// Ends the background refresh and releases the session. Readers waiting in
+    /// `credentials()` or `credentials_async()` wake with `SessionClosedError`, and so do
+    /// later calls. Idempotent.
     fn close(&self) {
         let slot = self.lock().take();
         drop(slot);
@@ -547,10 +885,10 @@ impl CrossAccountSession {
         self.lock().is_none()
     }
 
-    /// The role this session assumes.
+    /// The role this session assumes, a `RoleArn` (equal to its str).
     #[getter]
     fn role_arn(&self, py: Python<'_>) -> PyResult<RoleArn> {
-        cross_account::RoleArn::new(self.params.role_arn.as_str())
+        cross_account::RoleArn::new(self.role_arn_str())
             .map(RoleArn)
             .map_err(|e| to_py_err(py, e))
     }
@@ -558,13 +896,13 @@ impl CrossAccountSession {
     /// The region given to the constructor, if any.
     #[getter]
     fn region(&self) -> Option<&str> {
-        self.params.region.as_deref()
+        self.config.options.region.as_deref()
     }
 
     /// The STS endpoint given to the constructor, if any.
     #[getter]
     fn endpoint_url(&self) -> Option<&str> {
-        self.params.endpoint_url.as_deref()
+        self.config.options.endpoint_url.as_deref()
     }
 
     /// The role session name sent to STS.
@@ -579,10 +917,12 @@ impl CrossAccountSession {
         Ok(self.core(py)?.duration().as_secs())
     }
 
+    /// Returns the session itself; leaving the block calls `close()`.
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
+    /// Calls `close()`; exceptions propagate.
     #[pyo3(signature = (exc_type, exc, tb))]
     fn __exit__(
         &self,
@@ -598,8 +938,8 @@ impl CrossAccountSession {
     fn __repr__(&self) -> String {
         format!(
             "CrossAccountSession(role_arn='{}', external_id={})",
-            self.params.role_arn,
-            if self.params.external_id.is_some() {
+            self.role_arn_str(),
+            if self.config.options.external_id.is_some() {
                 "'<set>'"
             } else {
                 "None"
@@ -609,7 +949,10 @@ impl CrossAccountSession {
 }
 
 /// An awaited result: credentials, or the typed exception.
-struct Outcome(Result<TemporaryCredentials, cross_account::Error>);
+struct Outcome {
+    result: Result<TemporaryCredentials, ReadError>,
+    role_arn: String,
+}
 
 impl<'py> IntoPyObject<'py> for Outcome {
     type Target = Credentials;
@@ -617,9 +960,9 @@ impl<'py> IntoPyObject<'py> for Outcome {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        match self.0 {
+        match self.result {
             Ok(creds) => Bound::new(py, Credentials::new(creds)),
-            Err(e) => Err(to_py_err(py, e)),
+            Err(e) => Err(e.into_py(py, &self.role_arn)),
         }
     }
 }
