@@ -62,8 +62,9 @@ def test_right_external_id_can_read_and_list(
 
     body = s3.get_object(Bucket=scenario["bucket"], Key=scenario["key"])["Body"].read()
     assert body.decode() == scenario["body"]
+    # Other suites may add objects of their own to the shared bucket; the scenario's is listed.
     listed = s3.list_objects_v2(Bucket=scenario["bucket"])
-    assert [o["Key"] for o in listed["Contents"]] == [scenario["key"]]
+    assert scenario["key"] in [o["Key"] for o in listed["Contents"]]
 
 
 def test_right_external_id_cannot_put(aws: Any, scenario: dict[str, Any]) -> None:

@@ -221,6 +221,8 @@ impl Pool {
         })
     }
 
+    /// The tenant's credentials: from the pool's cache when fresh (no lock), else after its one
+    /// call in flight, paced by the budget; blocks with the GIL released.
     #[pyo3(signature = (
         role_arn,
         external_id = None,
@@ -278,6 +280,7 @@ impl Pool {
             .map_err(|e| to_py_err(py, e))
     }
 
+    /// Awaitable `credentials()`: the call runs on the pool's runtime, never on the event loop.
     #[pyo3(signature = (
         role_arn,
         external_id = None,
@@ -370,6 +373,9 @@ impl Pool {
         Ok(out)
     }
 
+    /// The onboarding check of one tenant role: it must accept the right external ID, refuse
+    /// none and a wrong one (else a confused-deputy finding), and belong to the ARN's account.
+    /// Returns a dict with `verdict` and one entry per check (`passed`, `hint`).
     #[pyo3(signature = (
         role_arn,
         external_id = None,

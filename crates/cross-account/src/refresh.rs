@@ -401,6 +401,16 @@ impl Refresher {
                 if let Some(held) = usable {
                     return Join::Now(Ok(held.creds.clone()));
                 }
+                // Invalidated again while an outage holds calls back: what is still valid stays
+                // in service, as after the first failed refetch.
+                let outage = gate.last_error.as_ref().is_some_and(Error::is_retryable);
+                if let Some(held) = state
+                    .held
+                    .as_ref()
+                    .filter(|h| outage && now < h.usable_until)
+                {
+                    return Join::Now(Ok(held.creds.clone()));
+                }
                 tracing::debug!(
                     role_arn = self.fetcher.role_arn(),
                     retry_in_ms = next.duration_since(now).unwrap_or_default().as_millis() as u64,

@@ -96,7 +96,10 @@ fn prefetch_outlives_the_runtime_that_read_first() {
         .cached_credentials()
         .expect("a fresh read needs no fetch");
     assert_ne!(held.access_key_id(), first.access_key_id());
-    assert!(held.expiration() > time.now() + Duration::from_secs(800));
+    assert!(
+        held.expiration() > first.expiration(),
+        "fetched at the refresh point"
+    );
     assert!(session.status().background_task_running);
 }
 
@@ -549,4 +552,32 @@ async fn a_failing_mfa_provider_keeps_its_cause() {
     let cause = std::error::Error::source(&err).expect("the provider's error");
     assert_eq!(cause.to_string(), "no terminal to prompt on");
     assert_eq!(double.calls(), 0, "no STS call without a code");
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalidate_during_an_outage_keeps_serving_what_is_still_valid() {
+    let time = PausedTime::new();
+    let double = StsDouble::issuing(time.clone(), 3600);
+    let session = session_builder(&double, &time).build().unwrap();
+    let held = session.credentials().await.unwrap();
+    double.set_script(|_| Reply::Status(503));
+    session.invalidate();
+    let first = session.credentials().await.unwrap();
+    assert_eq!(
+        first.access_key_id(),
+        held.access_key_id(),
+        "the outage does not cost the held key"
+    );
+    // Again, inside the backoff: still the held key, and no new call.
+    session.invalidate();
+    let calls = double.calls();
+    let second = session.credentials().await.unwrap();
+    assert_eq!(second.access_key_id(), held.access_key_id());
+    assert_eq!(double.calls(), calls);
+    // A refusal, by contrast, takes the invalidated key out of service.
+    double.set_script(|_| Reply::access_denied());
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    session.invalidate();
+    let err = session.credentials().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AccessDenied);
 }
