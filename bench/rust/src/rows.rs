@@ -639,6 +639,8 @@ pub fn during_refresh(plan: &Plan) -> Value {
                 .duration(Duration::from_secs(SHORT))
                 .time_source(clock.clone())
                 .sleep_impl(JumpableSleep(clock.clone()))
+                // The jumpable clock wakes sleeps on the runtime that drives this row.
+                .runtime_handle(tokio::runtime::Handle::current())
                 .build()
                 .unwrap();
             session.credentials().await.unwrap();
