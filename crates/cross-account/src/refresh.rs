@@ -317,7 +317,7 @@ impl Refresher {
             }
         } else if now >= held.refresh_at {
             // On demand: one fetch starts in the background, every reader reads on.
-            let _ = self.join(Need::Refresh);
+            self.start_refresh_if_idle();
         }
         Some(held.creds.clone())
     }
@@ -379,7 +379,25 @@ impl Refresher {
 
     /// Joins the fetch in flight, or starts one if it is still needed.
     fn join(self: &Arc<Self>, need: Need) -> Join {
-        let mut slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = self.flight.lock().unwrap_or_else(|p| p.into_inner());
+        self.join_locked(slot, need)
+    }
+
+    /// Starts the refresh unless a fetch is in flight or another reader is starting one: for
+    /// the read path, which must never wait on the lock.
+    fn start_refresh_if_idle(self: &Arc<Self>) {
+        if let Ok(slot) = self.flight.try_lock() {
+            if slot.is_none() {
+                let _ = self.join_locked(slot, Need::Refresh);
+            }
+        }
+    }
+
+    fn join_locked(
+        self: &Arc<Self>,
+        mut slot: std::sync::MutexGuard<'_, Option<FlightRx>>,
+        need: Need,
+    ) -> Join {
         if let Some(rx) = slot.as_ref() {
             return Join::Wait(rx.clone());
         }
