@@ -41,6 +41,7 @@ mod clock;
 mod credentials;
 mod driver;
 mod error;
+mod jitter;
 mod mfa_session;
 mod options;
 mod params;

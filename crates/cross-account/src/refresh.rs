@@ -24,6 +24,7 @@ use tracing::Instrument;
 
 use crate::credentials::TemporaryCredentials;
 use crate::error::Error;
+use crate::jitter::Jitter;
 
 /// The default mandatory margin: credentials with less than this left are never handed out.
 ///
@@ -220,7 +221,7 @@ pub(crate) struct Refresher {
     config: RefreshConfig,
     sts_calls: AtomicU64,
     refreshes: AtomicU64,
-    rng: AtomicU64,
+    jitter: Jitter,
     task_spawn: Mutex<()>,
     signals: Arc<TaskSignals>,
 }
@@ -232,17 +233,32 @@ impl Drop for Refresher {
     }
 }
 
+/// When to refresh credentials that expire at `expiry`: a random instant in
+/// `[expiry - window, expiry - window / 2]`, the window being `min(5 min, lifetime / 3)` unless
+/// given, so sessions fetched together do not come back together. Never inside the `margin`,
+/// nor sooner than `floor` (at most a quarter of the lifetime), so a short-lived answer does
+/// not loop. The one rule for sessions and pool tenants.
+pub(crate) fn refresh_point(
+    expiry: SystemTime,
+    now: SystemTime,
+    window: Option<Duration>,
+    margin: Duration,
+    floor: Duration,
+    jitter: &Jitter,
+) -> SystemTime {
+    let lifetime = expiry.duration_since(now).unwrap_or_default();
+    let window = window
+        .unwrap_or_else(|| DEFAULT_MAX_REFRESH_WINDOW.min(lifetime / 3))
+        .min(lifetime / 2);
+    let start = expiry.checked_sub(window).unwrap_or(now);
+    let latest = expiry.checked_sub(margin).unwrap_or(now);
+    (start + jitter.up_to(window / 2))
+        .min(latest)
+        .max(now + floor.min(lifetime / 4))
+}
+
 impl Refresher {
     pub(crate) fn new(fetcher: Box<dyn Fetch>, config: RefreshConfig) -> Self {
-        let mut seed = [0u8; 8];
-        if getrandom::fill(&mut seed).is_err() {
-            // Jitter only spreads load; a time-based seed is good enough when the OS RNG is gone.
-            let nanos = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0x9E37_79B9_7F4A_7C15);
-            seed = nanos.to_le_bytes();
-        }
         Refresher {
             state: ArcSwap::from_pointee(State::default()),
             flight: Mutex::new(None),
@@ -251,7 +267,7 @@ impl Refresher {
             config,
             sts_calls: AtomicU64::new(0),
             refreshes: AtomicU64::new(0),
-            rng: AtomicU64::new(u64::from_le_bytes(seed) | 1),
+            jitter: Jitter::new(),
             task_spawn: Mutex::new(()),
             signals: Arc::new(TaskSignals::default()),
         }
@@ -553,7 +569,7 @@ impl Refresher {
                     .as_ref()
                     .filter(|h| now < h.usable_until)
                     .filter(|_| !current.invalidated || err.is_retryable());
-                let mut delay = self.jitter(ceiling);
+                let mut delay = self.jitter.up_to(ceiling);
                 // One more attempt is always made just before the held credentials become
                 // unusable, so a backoff never outlasts them by itself.
                 if let Some(held) = still_usable {
@@ -606,50 +622,22 @@ impl Refresher {
         Ok(creds)
     }
 
-    /// Picks the refresh point: a random instant in `[expiry - window, expiry - window/2]`.
     fn schedule(&self, creds: TemporaryCredentials, now: SystemTime) -> Held {
         let expiry = creds.expiration();
-        let usable_until = expiry - self.config.margin;
-        let lifetime = expiry.duration_since(now).unwrap_or_default();
-        let window = self
-            .config
-            .window
-            .unwrap_or_else(|| DEFAULT_MAX_REFRESH_WINDOW.min(lifetime / 3))
-            .min(lifetime / 2);
-        let start = expiry.checked_sub(window).unwrap_or(now);
-        let mut refresh_at = start + self.jitter(window / 2);
-        // Never plan the refresh inside the margin, nor so soon that a short-lived answer loops.
-        refresh_at = refresh_at.min(usable_until);
-        refresh_at = refresh_at.max(now + self.config.retry.base.min(lifetime / 4));
+        let refresh_at = refresh_point(
+            expiry,
+            now,
+            self.config.window,
+            self.config.margin,
+            self.config.retry.base,
+            &self.jitter,
+        );
         Held {
             creds,
             fetched_at: now,
             refresh_at,
-            usable_until,
+            usable_until: expiry - self.config.margin,
         }
-    }
-
-    fn jitter(&self, upto: Duration) -> Duration {
-        let nanos = upto.as_nanos().min(u128::from(u64::MAX)) as u64;
-        if nanos == 0 {
-            return Duration::ZERO;
-        }
-        Duration::from_nanos(self.next_random() % (nanos + 1))
-    }
-
-    /// xorshift64*: jitter needs spread, not unpredictability.
-    fn next_random(&self) -> u64 {
-        let step = |mut x: u64| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            x
-        };
-        let prev = self
-            .rng
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
-            .unwrap_or(1);
-        step(prev).wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
     /// Starts the background refresh task unless one is alive: the flag is cleared when the

@@ -24,8 +24,9 @@ use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
 use crate::credentials::TemporaryCredentials;
 use crate::error::Error;
+use crate::jitter::Jitter;
 use crate::options::SessionOptions;
-use crate::refresh::{Backoff, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};
+use crate::refresh::{refresh_point, Backoff, DEFAULT_MANDATORY_MARGIN};
 use crate::session::CrossAccountSession;
 use crate::sts::AssumeRoleInput;
 
@@ -140,7 +141,7 @@ pub(crate) struct PoolInner {
     pub counters: Counters,
     timers: Arc<driver::Timers>,
     driver_started: AtomicBool,
-    rng: AtomicU64,
+    jitter: Jitter,
     weak: std::sync::Weak<PoolInner>,
 }
 
@@ -401,40 +402,24 @@ impl PoolInner {
     }
 
     pub(crate) fn jitter(&self, upto: Duration) -> Duration {
-        let nanos = upto.as_nanos().min(u128::from(u64::MAX)) as u64;
-        if nanos == 0 {
-            return Duration::ZERO;
-        }
-        let step = |mut x: u64| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            x
-        };
-        let prev = self
-            .rng
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| Some(step(x)))
-            .unwrap_or(1);
-        Duration::from_nanos(step(prev).wrapping_mul(0x2545_F491_4F6C_DD1D) % (nanos + 1))
+        self.jitter.up_to(upto)
     }
 
-    /// Plans the refresh at a random point in `[expiry - window, expiry - window / 2]`, the
-    /// window being `min(5 min, lifetime / 3)`, so tenants fetched together do not come back
-    /// together.
+    /// Plans the tenant's refresh by the sessions' rule, with a 1 s floor.
     pub(crate) fn schedule_refresh(
         &self,
         tenant: &Arc<Tenant>,
         creds: &TemporaryCredentials,
         now: SystemTime,
     ) {
-        let expiry = creds.expiration();
-        let lifetime = expiry.duration_since(now).unwrap_or_default();
-        let window = DEFAULT_MAX_REFRESH_WINDOW.min(lifetime / 3);
-        let start = expiry.checked_sub(window).unwrap_or(now);
-        let latest = expiry.checked_sub(self.config.margin).unwrap_or(now);
-        let at = (start + self.jitter(window / 2))
-            .min(latest)
-            .max(now + Duration::from_secs(1).min(lifetime / 4));
+        let at = refresh_point(
+            creds.expiration(),
+            now,
+            None,
+            self.config.margin,
+            Duration::from_secs(1),
+            &self.jitter,
+        );
         self.timers.plan(at, tenant);
         self.ensure_driver();
     }
@@ -882,8 +867,6 @@ impl CrossAccountPoolBuilder {
         let sleep = self
             .sleep_impl
             .unwrap_or_else(|| SharedAsyncSleep::new(TokioSleep::new()));
-        let mut seed = [0u8; 8];
-        let _ = getrandom::fill(&mut seed);
         let config = PoolConfig {
             limits: BudgetLimits {
                 per_second,
@@ -923,7 +906,7 @@ impl CrossAccountPoolBuilder {
             counters: Counters::default(),
             timers: Arc::new(driver::Timers::default()),
             driver_started: AtomicBool::new(false),
-            rng: AtomicU64::new(u64::from_le_bytes(seed) | 1),
+            jitter: Jitter::new(),
             weak: weak.clone(),
         });
         Ok(CrossAccountPool { inner })
