@@ -152,19 +152,23 @@ pub fn windows_cmd(vars: &[(&str, String)]) -> Result<String, String> {
 /// POSIX shell quoting, also understood by Python's `shlex.split` (the AWS CLI) and `sh -c`
 /// (the Rust SDK's credential_process). Plain words stay unquoted for readability.
 pub fn sh_quote(s: &str) -> String {
-    let plain = !s.is_empty()
+    if needs_no_quotes(s) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A word that every shell, `shlex.split`, cmd.exe and the Windows argv rules read as itself.
+pub fn needs_no_quotes(s: &str) -> bool {
+    !s.is_empty()
         && s.bytes().all(|b| {
             b.is_ascii_alphanumeric()
                 || matches!(
                     b,
                     b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b',' | b'+'
                 )
-        });
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+        })
 }
 
 fn fish_quote(s: &str) -> String {

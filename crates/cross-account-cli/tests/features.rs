@@ -10,12 +10,6 @@ use std::process::{Command, Stdio};
 
 use common::*;
 
-fn with<'a>(sub: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![sub, "--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID];
-    v.extend_from_slice(extra);
-    v
-}
-
 // --- completions and man --------------------------------------------------------------
 
 #[test]
@@ -238,20 +232,7 @@ fn exec_without_a_command_starts_the_shell_and_a_nested_exec_is_refused() {
     let script = format!(
         "echo \"key=$AWS_ACCESS_KEY_ID\"\necho \"marker=$CROSS_ACCOUNT_SESSION\"\n{BIN} exec --role-arn {ROLE_ARN} --external-id {EXTERNAL_ID} -- true\necho \"nested=$?\"\nexit 5\n"
     );
-    let mut child = cli
-        .command(&with("exec", &[]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = cli.run_with_stdin(&with("exec", &[]), script.as_bytes());
     assert_eq!(run.code, 5, "the shell's exit code: {run:#?}");
     assert!(!run.stderr.contains(SENTINEL), "{run:#?}");
     run.stdout_has(&format!("key={}", key_id(1)))
@@ -279,20 +260,7 @@ fn exec_falls_back_to_bin_sh_without_shell() {
     let sts = FakeSts::ok();
     let mut cli = Cli::new(Some(&sts));
     cli.unset("SHELL");
-    let mut child = cli
-        .command(&with("exec", &[]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"echo \"in=$AWS_ACCESS_KEY_ID\"\n")
-        .unwrap();
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = cli.run_with_stdin(&with("exec", &[]), b"echo \"in=$AWS_ACCESS_KEY_ID\"\n");
     run.expect(0).stdout_has(&format!("in={}", key_id(1)));
 }
 

@@ -644,20 +644,7 @@ fn exec_without_a_command_is_a_shell_with_the_role_and_refuses_to_nest() {
         "aws sts get-caller-identity --query Arn --output text\necho \"marker=$CROSS_ACCOUNT_SESSION\"\n{BIN} exec --role-arn {} --external-id {} -- true\necho \"nested=$?\"\n",
         sc.role_arn, sc.external_id
     );
-    let mut child = cli
-        .command(&args("exec", &sc, &[]))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = cli.run_with_stdin(&args("exec", &sc, &[]), script.as_bytes());
     run.expect(0)
         .stdout_has(":assumed-role/DemoRole/")
         .stdout_has(&format!("marker={}", sc.role_arn))
@@ -764,13 +751,8 @@ impl FederationStandIn {
                 let len: usize = header("content-length").parse().unwrap_or(0);
                 let mut body = vec![0; len];
                 let _ = reader.read_exact(&mut body);
-                let form: Vec<(String, String)> = String::from_utf8_lossy(&body)
-                    .split('&')
-                    .filter_map(|p| p.split_once('='))
-                    .map(|(k, v)| (percent_decode(k), percent_decode(v)))
-                    .collect();
-                let param =
-                    |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let form = parse_form(&String::from_utf8_lossy(&body));
+                let param = |name: &str| form.get(name).cloned();
                 let verdict = (|| {
                     if !request_line.starts_with("POST /federation ") {
                         return Err(format!("not POST /federation: {request_line:?}"));
@@ -827,30 +809,6 @@ impl FederationStandIn {
             refusals,
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
-                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[test]

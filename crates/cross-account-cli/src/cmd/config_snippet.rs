@@ -155,15 +155,7 @@ pub fn run(args: ConfigSnippetArgs) -> Result<i32, CliError> {
 /// One word of the `credential_process` line that POSIX shells, `shlex.split`, cmd.exe and
 /// the Windows argv rules all read back as `value`.
 fn portable_quote(what: &str, value: &str) -> Result<String, CliError> {
-    let bare = !value.is_empty()
-        && value.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b',' | b'+'
-                )
-        });
-    if bare {
+    if crate::output::needs_no_quotes(value) {
         return Ok(value.to_string());
     }
     // Inside double quotes: `$`, backquote and backslash stay special for sh, `%` and `!`

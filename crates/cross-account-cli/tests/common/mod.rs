@@ -118,6 +118,24 @@ impl Cli {
         Run::from(out)
     }
 
+    /// Runs with `stdin` written to its standard input (a shell's script, a code).
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn cross-account");
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(stdin)
+            .expect("write stdin");
+        Run::from(child.wait_with_output().expect("wait for cross-account"))
+    }
+
     pub fn spawn(&self, args: &[&str]) -> Child {
         self.command(args)
             .stdout(Stdio::piped())
@@ -377,7 +395,8 @@ fn serve_one(mut stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<(
     stream.flush()
 }
 
-fn parse_form(body: &str) -> HashMap<String, String> {
+/// An `application/x-www-form-urlencoded` body.
+pub fn parse_form(body: &str) -> HashMap<String, String> {
     body.split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (url_decode(k), url_decode(v)))
