@@ -13,16 +13,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-if [ -z "${CROSS_ACCOUNT_TEST_SCENARIO:-}" ]; then
-    exec "$repo/scripts/with-local-sts" "$0" "$@"
-fi
-
-bin=${CROSS_ACCOUNT_BIN:-}
-if [ -z "$bin" ]; then
-    (cd "$repo" && cargo build -q -p cross-account-cli >&2)
-    bin="$repo/target/debug/cross-account"
-fi
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CROSS_ACCOUNT_TEST_SCENARIO" "$1"; }
+. "$repo/scripts/scenario.sh" "$0" "$@"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/trusting-side.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
