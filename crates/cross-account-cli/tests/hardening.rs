@@ -55,16 +55,8 @@ fn commands_that_print_no_secret_print_none() {
     };
     run(vec!["--help"]);
     run(vec!["--version"]);
-    for sub in [
-        "assume",
-        "credential-process",
-        "config-snippet",
-        "exec",
-        "serve",
-        "doctor",
-        "external-id",
-        "trust-policy",
-    ] {
+    let subcommands = subcommands();
+    for sub in &subcommands {
         run(vec![sub, "--help"]);
     }
     run(with("config-snippet", &["--profile-name", "partner"]));

@@ -573,6 +573,31 @@ pub fn http(port: u16, raw: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Every subcommand's name, read from the command line's own definition, so a new one is
+/// covered by the tests that walk them.
+pub fn subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    cross_account_cli::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect()
+}
+
+/// The subcommands that take the whole set of role flags (`SessionArgs`, which alone has
+/// `--external-id-file`).
+pub fn assuming_subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    cross_account_cli::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| {
+            c.get_arguments()
+                .any(|a| a.get_long() == Some("external-id-file"))
+        })
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
 /// The role flags every assuming subcommand takes, for the double's role.
 pub fn role_args() -> Vec<&'static str> {
     vec!["--role-arn", ROLE_ARN, "--external-id", EXTERNAL_ID]
