@@ -517,15 +517,6 @@ impl CrossAccountSessionBuilder {
     /// An MFA device and a synchronous callback that returns its current 6-digit code. The
     /// callback runs on tokio's blocking pool, at every AssumeRole call, background refreshes
     /// included.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let b = cross_account::CrossAccountSession::builder()
-    ///     .role_arn("arn:aws:iam::123456789012:role/R")
-    ///     .mfa("arn:aws:iam::123456789012:mfa/alice", || Ok("123456".to_string()));
-    /// assert!(b.build().is_ok());
-    /// ```
     pub fn mfa(
         mut self,
         serial: impl Into<String>,
@@ -547,7 +538,7 @@ impl CrossAccountSessionBuilder {
     }
 
     /// The MFA device (serial number or ARN) the trust policy requires; the code comes from
-    /// [`mfa_token_provider`](Self::mfa_token_provider).
+    /// [`mfa_token_provider`](Self::mfa_token_provider), without which `build()` refuses it.
     pub fn mfa_serial(mut self, serial: impl Into<String>) -> Self {
         self.options.mfa_serial = Some(serial.into());
         self
@@ -569,7 +560,9 @@ impl CrossAccountSessionBuilder {
     ///     .role_arn("arn:aws:iam::123456789012:role/R")
     ///     .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
     ///     .mfa_token_provider(Prompt);
-    /// assert!(b.build().is_ok());
+    /// let session = b.build()?;
+    /// assert_eq!(session.options().mfa_serial.as_deref(), Some("arn:aws:iam::123456789012:mfa/alice"));
+    /// # Ok::<(), cross_account::Error>(())
     /// ```
     pub fn mfa_token_provider(mut self, provider: impl ProvideMfaToken) -> Self {
         self.mfa_token = Some(Arc::new(provider));
