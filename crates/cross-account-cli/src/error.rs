@@ -108,11 +108,12 @@ pub fn flag_for(field: &str, hop: Hop) -> &'static str {
         ("tags", _) => "--tag",
         ("transitive_tag_keys", _) => "--transitive-tag-key",
         ("source_identity", _) => "--source-identity",
-        ("mfa", _) => "--mfa-serial",
+        ("mfa" | "mfa_serial", _) => "--mfa-serial",
         ("mfa_token", _) => "--mfa-token",
         ("region", _) => "--region",
         ("endpoint_url", _) => "--endpoint-url",
-        ("profile", _) => "--profile",
+        ("profile" | "credential_source", _) => "--profile",
+        ("source_role", _) => "--chain-role-arn",
         _ => "parameter",
     }
 }
@@ -125,6 +126,42 @@ pub fn one_paragraph(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_session_option_names_its_flag() {
+        // A struct literal, so a new option does not compile here until it is listed.
+        let options = cross_account::SessionOptions {
+            role_arn: "arn:aws:iam::123456789012:role/R".into(),
+            external_id: Some("x".into()),
+            session_name: Some("s".into()),
+            duration: Some(std::time::Duration::from_secs(900)),
+            policy: Some("{}".into()),
+            policy_arns: vec!["arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            tags: vec![("k".into(), "v".into())],
+            transitive_tag_keys: vec!["k".into()],
+            source_identity: Some("me".into()),
+            mfa_serial: Some("arn:aws:iam::123456789012:mfa/me".into()),
+            region: Some("eu-west-1".into()),
+            endpoint_url: Some("http://127.0.0.1:1".into()),
+            profile: Some("p".into()),
+            source_role: Some(Box::new(cross_account::SessionOptions::new(
+                "arn:aws:iam::1:role/A",
+            ))),
+            credential_source: Some(cross_account::CredentialSource::Environment),
+        };
+        let json: serde_json::Value = serde_json::from_str(&options.to_json()).unwrap();
+        let fields = json.as_object().unwrap();
+        assert_eq!(fields.len(), 15, "{fields:?}");
+        for key in fields.keys() {
+            // The JSON names the unit; the builder field (and so the error) does not.
+            let field = key.strip_suffix("_seconds").unwrap_or(key);
+            assert_ne!(
+                flag_for(field, Hop::First),
+                "parameter",
+                "{field} has no flag"
+            );
+        }
+    }
 
     #[test]
     fn exit_codes_by_kind() {
