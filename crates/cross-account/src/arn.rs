@@ -20,6 +20,54 @@ pub(crate) const PARTITIONS: &[&str] = &[
     "aws-eusc",
 ];
 
+/// The six `:`-separated parts of an ARN, `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`; the
+/// resource may hold more colons. The one ARN splitter of the crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ArnParts<'a> {
+    pub(crate) partition: &'a str,
+    pub(crate) service: &'a str,
+    pub(crate) region: &'a str,
+    pub(crate) account: &'a str,
+    pub(crate) resource: &'a str,
+}
+
+/// Splits an ARN into its parts, or `None` when it does not start with `arn:` or has fewer
+/// than six parts. Checks nothing else.
+pub(crate) fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
+    let mut parts = arn.splitn(6, ':');
+    let prefix = parts.next()?;
+    let partition = parts.next()?;
+    let service = parts.next()?;
+    let region = parts.next()?;
+    let account = parts.next()?;
+    let resource = parts.next()?;
+    (prefix == "arn").then_some(ArnParts {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
+/// A 12-digit AWS account ID.
+pub(crate) fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The principal a trust policy names to let a caller in: for an assumed-role session
+/// (`arn:P:sts::A:assumed-role/ROLE/SESSION`) its role, `arn:P:iam::A:role/ROLE` (a session ARN
+/// does not carry the role's path); any other ARN is its own principal.
+pub(crate) fn trust_principal_of(caller_arn: &str) -> String {
+    if let Some(parts) = split_arn(caller_arn).filter(|p| p.service == "sts") {
+        if let Some(rest) = parts.resource.strip_prefix("assumed-role/") {
+            let role = rest.split('/').next().unwrap_or(rest);
+            return format!("arn:{}:iam::{}:role/{role}", parts.partition, parts.account);
+        }
+    }
+    caller_arn.to_string()
+}
+
 /// A validated IAM role ARN: `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
 ///
 /// # Examples
@@ -58,32 +106,18 @@ impl RoleArn {
         check_len(FIELD, &arn, 20, 2048)?;
         let invalid = |reason: String| Error::invalid(FIELD, reason);
         let shape = "must look like arn:PARTITION:iam::ACCOUNT_ID:role/NAME or arn:PARTITION:iam::ACCOUNT_ID:role/PATH/NAME";
-        let mut parts = arn.splitn(6, ':');
-        let (
-            Some(prefix),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        )
+        let Some(ArnParts {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        }) = split_arn(&arn)
         else {
             return Err(invalid(format!(
-                "{shape}, but it has fewer than six ':'-separated parts"
+                "{shape}, but it does not start with \"arn:\" or has fewer than six ':'-separated parts"
             )));
         };
-        if prefix != "arn" {
-            return Err(invalid(format!(
-                "{shape}, but it does not start with \"arn:\""
-            )));
-        }
         if !PARTITIONS.contains(&partition) {
             return Err(invalid(format!(
                 "partition {partition:?} is not one of {}",
@@ -100,7 +134,7 @@ impl RoleArn {
                 "IAM ARNs have no region (arn:PARTITION:iam::ACCOUNT_ID:...), but it has {region:?}"
             )));
         }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !is_account_id(account) {
             return Err(invalid(format!(
                 "account ID must be exactly 12 digits, but it is {account:?}"
             )));
@@ -279,6 +313,29 @@ impl AsRef<str> for RoleArn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_and_trust_principal() {
+        let parts = split_arn("arn:aws:s3:::bucket:with:colons").unwrap();
+        assert_eq!(
+            (parts.partition, parts.service, parts.region),
+            ("aws", "s3", "")
+        );
+        assert_eq!((parts.account, parts.resource), ("", "bucket:with:colons"));
+        assert_eq!(split_arn("arn:aws:iam::123456789012"), None);
+        assert_eq!(split_arn("nra:aws:iam::123456789012:root"), None);
+        assert!(is_account_id("123456789012"));
+        assert!(!is_account_id("12345678901a"));
+        assert_eq!(
+            trust_principal_of("arn:aws:sts::111122223333:assumed-role/Hop/session-1"),
+            "arn:aws:iam::111122223333:role/Hop"
+        );
+        assert_eq!(
+            trust_principal_of("arn:aws-cn:iam::111122223333:user/alice"),
+            "arn:aws-cn:iam::111122223333:user/alice"
+        );
+        assert_eq!(trust_principal_of("garbage"), "garbage");
+    }
     use proptest::prelude::*;
 
     fn reason(s: &str) -> String {

@@ -211,9 +211,8 @@ impl TemporaryCredentials {
 }
 
 fn account_of(assumed_role_arn: &str) -> Option<String> {
-    let account = assumed_role_arn.split(':').nth(4)?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| account.to_string())
+    let account = crate::arn::split_arn(assumed_role_arn)?.account;
+    crate::arn::is_account_id(account).then(|| account.to_string())
 }
 
 impl fmt::Debug for TemporaryCredentials {

@@ -136,6 +136,15 @@ pub struct CallerIdentity {
     pub endpoint: Option<String>,
 }
 
+impl CallerIdentity {
+    /// The principal a trust policy names to let this caller in: for an assumed-role session
+    /// its role, `arn:PARTITION:iam::ACCOUNT:role/NAME` (a session ARN does not carry the role's
+    /// path); for a user or role, its own ARN.
+    pub fn trust_principal(&self) -> String {
+        crate::arn::trust_principal_of(&self.arn)
+    }
+}
+
 /// Reads the `Date` header of the response, so diagnostics can compare the two clocks, and
 /// the URL the request was sent to, so they can show the endpoint that was resolved.
 #[derive(Debug, Clone, Default)]

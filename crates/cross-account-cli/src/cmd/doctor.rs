@@ -217,7 +217,7 @@ fn access_denied_checklist(
     hop: Hop,
 ) {
     let role = session.role_arn();
-    let principal = principal_of(&caller.arn);
+    let principal = caller.trust_principal();
     let partition = role.partition();
     out.line("   What to check:".into());
     out.hint(format!(
@@ -256,19 +256,6 @@ fn access_denied_checklist(
                 .into(),
         );
     }
-}
-
-/// The principal a trust policy names for a caller: an assumed-role session is named by its role.
-fn principal_of(caller_arn: &str) -> String {
-    // arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION -> arn:PARTITION:iam::ACCOUNT:role/ROLE
-    let parts: Vec<&str> = caller_arn.splitn(6, ':').collect();
-    if let [_, partition, "sts", _, account, resource] = parts.as_slice() {
-        if let Some(rest) = resource.strip_prefix("assumed-role/") {
-            let role = rest.split('/').next().unwrap_or(rest);
-            return format!("arn:{partition}:iam::{account}:role/{role}");
-        }
-    }
-    caller_arn.to_string()
 }
 
 fn check_clock(out: &mut Report, id: &CallerIdentity) {
@@ -398,23 +385,5 @@ impl Report {
                 &serde_json::to_string_pretty(&report).unwrap_or_else(|_| report.to_string()),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn principals() {
-        assert_eq!(
-            principal_of("arn:aws:sts::111122223333:assumed-role/Hop/session-1"),
-            "arn:aws:iam::111122223333:role/Hop"
-        );
-        assert_eq!(
-            principal_of("arn:aws:iam::111122223333:user/alice"),
-            "arn:aws:iam::111122223333:user/alice"
-        );
-        assert_eq!(principal_of("garbage"), "garbage");
     }
 }

@@ -1,7 +1,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::arn::PARTITIONS;
+use crate::arn::{is_account_id, split_arn, PARTITIONS};
 use crate::error::Error;
 
 /// An inline session policy: further restricts what the assumed session may do.
@@ -190,25 +190,24 @@ fn validate_policy_arn(arn: &str) -> Result<(), String> {
             "must be 20 to 2048 characters long, but it has {n}"
         ));
     }
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let shape = "must look like arn:PARTITION:iam::ACCOUNT_ID:policy/NAME (ACCOUNT_ID may be \"aws\" for AWS managed policies)";
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[3].is_empty() {
-        return Err(shape.into());
-    }
-    if !PARTITIONS.contains(&parts[1]) {
+    let parts = split_arn(arn)
+        .filter(|p| p.service == "iam" && p.region.is_empty())
+        .ok_or_else(|| shape.to_string())?;
+    if !PARTITIONS.contains(&parts.partition) {
         return Err(format!(
             "partition {:?} is not one of {}",
-            parts[1],
+            parts.partition,
             PARTITIONS.join(", ")
         ));
     }
-    let account = parts[4];
-    if account != "aws" && !(account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+    let account = parts.account;
+    if account != "aws" && !is_account_id(account) {
         return Err(format!(
             "account must be 12 digits or \"aws\", but it is {account:?}"
         ));
     }
-    let Some(rest) = parts[5].strip_prefix("policy/") else {
+    let Some(rest) = parts.resource.strip_prefix("policy/") else {
         return Err(shape.into());
     };
     let name = rest.rsplit('/').next().unwrap_or("");

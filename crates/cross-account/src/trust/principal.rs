@@ -1,7 +1,8 @@
 //! IAM principals: the ARN of the caller of `AssumeRole`, the principals a trust policy names,
 //! and how one matches the other.
 
-use crate::arn::{RoleArn, PARTITIONS};
+pub(crate) use crate::arn::is_account_id;
+use crate::arn::{split_arn, RoleArn, PARTITIONS};
 use crate::validate::is_iam_name_char;
 
 use super::glob::has_wildcard;
@@ -26,35 +27,6 @@ pub(crate) struct Caller {
 }
 
 const CALLER_SHAPE: &str = "arn:PARTITION:iam::ACCOUNT:user/NAME, arn:PARTITION:iam::ACCOUNT:role/NAME, arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION or arn:PARTITION:iam::ACCOUNT:root";
-
-struct ArnParts<'a> {
-    partition: &'a str,
-    service: &'a str,
-    region: &'a str,
-    account: &'a str,
-    resource: &'a str,
-}
-
-fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let prefix = parts.next()?;
-    let partition = parts.next()?;
-    let service = parts.next()?;
-    let region = parts.next()?;
-    let account = parts.next()?;
-    let resource = parts.next()?;
-    (prefix == "arn").then_some(ArnParts {
-        partition,
-        service,
-        region,
-        account,
-        resource,
-    })
-}
-
-pub(crate) fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
 
 /// The last `/`-separated segment of an IAM resource (`role/a/b/Name` gives `Name`).
 fn last_segment(resource: &str) -> &str {
