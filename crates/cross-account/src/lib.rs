@@ -59,7 +59,7 @@ pub use arn::RoleArn;
 pub use credentials::TemporaryCredentials;
 pub use error::{Error, ErrorKind, ErrorSource, Result};
 pub use mfa_session::{MfaSession, MfaSessionBuilder};
-pub use options::SessionOptions;
+pub use options::{CredentialSource, SessionOptions};
 pub use params::{
     ExternalId, MfaDevice, MfaToken, MfaTokenError, MfaTokenFuture, PolicyArns, ProvideMfaToken,
     SessionDuration, SessionName, SessionPolicy, SessionTags, SourceIdentity,
@@ -69,7 +69,7 @@ pub use pool::{
     PoolStats, ProbeFuture, VerifyCheck, VerifyCheckKind, VerifyOutcome, VerifyReport,
     VerifyVerdict,
 };
-pub use profile::{CredentialSource, RoleProfile, SharedConfig, SharedConfigFiles};
+pub use profile::{RoleProfile, SharedConfig, SharedConfigFiles};
 pub use refresh::{Backoff, SessionStatus, DEFAULT_MANDATORY_MARGIN, DEFAULT_MAX_REFRESH_WINDOW};
 pub use session::{CrossAccountSession, CrossAccountSessionBuilder};
 pub use sts::CallerIdentity;

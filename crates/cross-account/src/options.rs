@@ -2,9 +2,12 @@
 //! value that every face (builder, CLI flags, CLI cache key, `config-snippet`, Python keywords,
 //! the pool's key, a worker's spec) maps onto.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
 
 /// Everything that decides which credentials a session gets: the AssumeRole parameters and
 /// where the source credentials, region and endpoint come from. Plain values, validated when a
@@ -83,7 +86,7 @@ pub struct SessionOptions {
     /// The source credentials come from exactly this place (a role profile's
     /// `credential_source`); not with `profile`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential_source: Option<crate::profile::CredentialSource>,
+    pub credential_source: Option<CredentialSource>,
     /// Role chaining: the role assumed first, whose credentials then assume this one (the
     /// duration is clamped to 1 hour).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +149,63 @@ mod duration_secs {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_secs))
+    }
+}
+
+/// Where the source credentials of a role profile come from when it names no
+/// `source_profile`: the profile's `credential_source` key.
+///
+/// # Examples
+///
+/// ```
+/// use cross_account::CredentialSource;
+/// assert_eq!("Environment".parse::<CredentialSource>()?, CredentialSource::Environment);
+/// assert_eq!(CredentialSource::EcsContainer.as_str(), "EcsContainer");
+/// # Ok::<(), cross_account::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CredentialSource {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, and nothing else.
+    Environment,
+    /// The EC2 instance profile, from the instance metadata service.
+    Ec2InstanceMetadata,
+    /// The ECS / container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_*`).
+    EcsContainer,
+}
+
+impl CredentialSource {
+    /// The value as written in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialSource::Environment => "Environment",
+            CredentialSource::Ec2InstanceMetadata => "Ec2InstanceMetadata",
+            CredentialSource::EcsContainer => "EcsContainer",
+        }
+    }
+}
+
+impl fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CredentialSource {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "Environment" => Ok(CredentialSource::Environment),
+            "Ec2InstanceMetadata" => Ok(CredentialSource::Ec2InstanceMetadata),
+            "EcsContainer" => Ok(CredentialSource::EcsContainer),
+            other => Err(Error::invalid(
+                "credential_source",
+                format!(
+                    "must be Environment, Ec2InstanceMetadata or EcsContainer, but it is {other:?}"
+                ),
+            )),
+        }
     }
 }
 

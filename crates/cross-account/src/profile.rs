@@ -19,68 +19,10 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_runtime::env_config::property::PropertiesKey;
 use aws_smithy_async::time::SharedTimeSource;
 use aws_types::os_shim_internal::{Env, Fs};
-use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::options::SessionOptions;
+use crate::options::{CredentialSource, SessionOptions};
 use crate::params::SessionDuration;
-
-/// Where the source credentials of a role profile come from when it names no
-/// `source_profile`: the profile's `credential_source` key.
-///
-/// # Examples
-///
-/// ```
-/// use cross_account::CredentialSource;
-/// assert_eq!("Environment".parse::<CredentialSource>()?, CredentialSource::Environment);
-/// assert_eq!(CredentialSource::EcsContainer.as_str(), "EcsContainer");
-/// # Ok::<(), cross_account::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum CredentialSource {
-    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, and nothing else.
-    Environment,
-    /// The EC2 instance profile, from the instance metadata service.
-    Ec2InstanceMetadata,
-    /// The ECS / container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_*`).
-    EcsContainer,
-}
-
-impl CredentialSource {
-    /// The value as written in the config file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CredentialSource::Environment => "Environment",
-            CredentialSource::Ec2InstanceMetadata => "Ec2InstanceMetadata",
-            CredentialSource::EcsContainer => "EcsContainer",
-        }
-    }
-}
-
-impl fmt::Display for CredentialSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for CredentialSource {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "Environment" => Ok(CredentialSource::Environment),
-            "Ec2InstanceMetadata" => Ok(CredentialSource::Ec2InstanceMetadata),
-            "EcsContainer" => Ok(CredentialSource::EcsContainer),
-            other => Err(Error::invalid(
-                "credential_source",
-                format!(
-                    "must be Environment, Ec2InstanceMetadata or EcsContainer, but it is {other:?}"
-                ),
-            )),
-        }
-    }
-}
 
 /// The two shared files: either where the SDKs look (`AWS_CONFIG_FILE` /
 /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`), or two

@@ -57,7 +57,7 @@ pub(crate) struct AssumeRoleInput {
 pub(crate) struct StsSource {
     pub sdk_config: Option<SdkConfig>,
     pub profile: Option<String>,
-    pub credential_source: Option<crate::profile::CredentialSource>,
+    pub credential_source: Option<crate::options::CredentialSource>,
     pub profile_files: crate::profile::SharedConfigFiles,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
