@@ -5,9 +5,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use common::*;
 use serde_json::{json, Value};
@@ -20,24 +18,6 @@ const STRANGER: &str = "arn:aws:iam::444455556666:user/mallory";
 
 fn cli() -> Cli {
     Cli::new(None)
-}
-
-/// Runs with `input` on stdin.
-fn run_with_stdin(cli: &Cli, args: &[&str], input: &str) -> Run {
-    let mut child = cli
-        .command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cross-account");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    Run::from(child.wait_with_output().expect("wait"))
 }
 
 fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
@@ -660,8 +640,7 @@ fn check_unknown_exits_1() {
 fn check_reads_the_policy_from_stdin() {
     let cli = cli();
     let policy = new(&cli, &["--trusted-account", PARTNER, "--external-id", ID]).stdout;
-    let run = run_with_stdin(
-        &cli,
+    let run = cli.run_with_stdin(
         &[
             "trust-policy",
             "check",
@@ -675,8 +654,7 @@ fn check_reads_the_policy_from_stdin() {
         &policy,
     );
     run.expect(0).stdout_has("allowed by Statement[0]");
-    let run = run_with_stdin(
-        &cli,
+    let run = cli.run_with_stdin(
         &[
             "trust-policy",
             "check",
@@ -811,10 +789,9 @@ fn lint_warnings_exit_1_one_line_each() {
     // A pattern's length says nothing: the wildcard warning covers it.
     assert!(!codes.contains(&"short-external-id"), "{codes:?}");
 
-    let run = run_with_stdin(
-        &cli,
+    let run = cli.run_with_stdin(
         &["trust-policy", "lint", "-"],
-        &std::fs::read_to_string(&no_id).unwrap(),
+        std::fs::read_to_string(&no_id).unwrap(),
     );
     run.expect(1).stdout_has("confused-deputy: ");
 }
@@ -830,7 +807,7 @@ fn lint_invalid_input_exits_2() {
     lint(&cli, &dir.path().join("missing.json"))
         .expect(2)
         .stderr_has("cannot read the policy");
-    run_with_stdin(&cli, &["trust-policy", "lint", "-"], "[]")
+    cli.run_with_stdin(&["trust-policy", "lint", "-"], "[]")
         .expect(2)
         .stderr_has("stdin: invalid-policy: ");
     expect_usage(&cli.run(&["trust-policy", "lint"]), "FILE");

@@ -119,7 +119,7 @@ impl Cli {
     }
 
     /// Runs with `stdin` written to its standard input (a shell's script, a code).
-    pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+    pub fn run_with_stdin(&self, args: &[&str], stdin: impl AsRef<[u8]>) -> Run {
         let mut child = self
             .command(args)
             .stdin(Stdio::piped())
@@ -131,7 +131,7 @@ impl Cli {
             .stdin
             .take()
             .expect("piped stdin")
-            .write_all(stdin)
+            .write_all(stdin.as_ref())
             .expect("write stdin");
         Run::from(child.wait_with_output().expect("wait for cross-account"))
     }
@@ -335,44 +335,32 @@ fn serve_one(mut stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<(
         (s.mode.clone(), s.clock_offset_secs, s.issued)
     };
     let now = SystemTime::now();
-    let (status, body) = match action.as_str() {
-        "GetCallerIdentity" => (200, caller_identity_xml()),
+    // How STS answers a call in the failing modes (the match below handles `Ok` first).
+    let failure = |denied: &str| match mode {
+        Mode::Denied => (403, error_xml("AccessDenied", denied)),
+        Mode::Throttled => (400, error_xml("Throttling", "Rate exceeded")),
+        Mode::Ok { .. } | Mode::ServerError => (500, String::new()),
+    };
+    let (status, body) = match (action.as_str(), mode.clone()) {
+        ("GetCallerIdentity", _) => (200, caller_identity_xml()),
         // MFA sessions get their own key prefix, so a test can tell who signed what.
-        "GetSessionToken" => match mode {
-            Mode::Ok { lifetime, .. } => (
+        ("GetSessionToken", Mode::Ok { lifetime, .. }) => (
+            200,
+            session_token_xml(n, now + Duration::from_secs(lifetime)),
+        ),
+        ("GetSessionToken", _) => {
+            failure("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+        }
+        ("AssumeRole", Mode::Ok { lifetime, delay }) => {
+            std::thread::sleep(delay);
+            let role = params.get("RoleArn").cloned().unwrap_or_default();
+            let session = params.get("RoleSessionName").cloned().unwrap_or_default();
+            (
                 200,
-                session_token_xml(n, now + Duration::from_secs(lifetime)),
-            ),
-            Mode::Denied => (
-                403,
-                error_xml(
-                    "AccessDenied",
-                    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-                ),
-            ),
-            Mode::Throttled => (400, error_xml("Throttling", "Rate exceeded")),
-            Mode::ServerError => (500, String::new()),
-        },
-        "AssumeRole" => match mode {
-            Mode::Ok { lifetime, delay } => {
-                std::thread::sleep(delay);
-                let role = params.get("RoleArn").cloned().unwrap_or_default();
-                let session = params.get("RoleSessionName").cloned().unwrap_or_default();
-                (
-                    200,
-                    assume_role_xml(n, now + Duration::from_secs(lifetime), &role, &session),
-                )
-            }
-            Mode::Denied => (
-                403,
-                error_xml(
-                    "AccessDenied",
-                    "User is not authorized to perform: sts:AssumeRole",
-                ),
-            ),
-            Mode::Throttled => (400, error_xml("Throttling", "Rate exceeded")),
-            Mode::ServerError => (500, String::new()),
-        },
+                assume_role_xml(n, now + Duration::from_secs(lifetime), &role, &session),
+            )
+        }
+        ("AssumeRole", _) => failure("User is not authorized to perform: sts:AssumeRole"),
         _ => (400, error_xml("InvalidAction", "unknown action")),
     };
     let date = if offset >= 0 {
