@@ -173,7 +173,6 @@ pub enum Command {
     ))]
     Profiles,
 
-    // verify (issue 14): the vendor-side onboarding check.
     /// Check a customer's role: reachable with the external ID, refused without it or with a wrong one.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
@@ -435,7 +434,6 @@ pub enum ReportFormat {
     Json,
 }
 
-// verify (issue 14)
 pub const VERIFY_HELP: &str = "\
 Example:
   cross-account verify --role-arn arn:aws:iam::111122223333:role/VendorReadOnly \\
@@ -451,7 +449,7 @@ Exit codes:
   4  STS unavailable or throttled: a check could not be run, try again
   2  invalid input";
 
-/// `verify`'s flags (issue 14).
+/// `verify`'s flags: the vendor's onboarding check of one customer's role.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The customer's role, arn:aws:iam::ACCOUNT_ID:role/NAME.

@@ -420,7 +420,7 @@ print(len(keys))
     );
 }
 
-// --- the features of issue 16, judged by real clients ----------------------------------
+// --- assume formats, exec, doctor and console, judged by real clients --------------------
 
 /// The AWS CLI with the test's environment plus `extra` (later entries win).
 fn aws_cli(cli: &Cli, aws_args: &[&str], extra: &[(&str, &str)]) -> Run {

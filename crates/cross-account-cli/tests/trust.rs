@@ -813,7 +813,7 @@ fn lint_invalid_input_exits_2() {
     expect_usage(&cli.run(&["trust-policy", "lint"]), "FILE");
 }
 
-// --- issue 18: grammar, context, inputs and outputs ------------------------------------
+// --- the policy grammar, request context, input formats and outputs ---------------------
 
 #[test]
 fn what_iam_rejects_exits_2_in_check_and_lint() {
