@@ -303,7 +303,7 @@ impl MfaSessionBuilder {
             profile_files: crate::profile::SharedConfigFiles::from_env(),
             region: self.region,
             endpoint_url: self.endpoint_url,
-            source_session: None,
+            first_hop: None,
             time_source: None,
             sleep_impl: None,
         };

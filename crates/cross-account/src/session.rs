@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
+use aws_credential_types::provider::{
+    self, error::CredentialsError, ProvideCredentials, SharedCredentialsProvider,
+};
 use aws_smithy_async::rt::sleep::{AsyncSleep, SharedAsyncSleep, TokioSleep};
 use aws_smithy_async::time::{SharedTimeSource, SystemTimeSource, TimeSource};
 
@@ -22,7 +24,7 @@ use crate::profile::{SharedConfig, SharedConfigFiles};
 use crate::refresh::{
     Backoff, Fetch, FetchFuture, RefreshConfig, Refresher, SessionStatus, DEFAULT_MANDATORY_MARGIN,
 };
-use crate::sts::{AssumeRoleInput, CallerIdentity, StsAssumer, StsSource};
+use crate::sts::{AssumeRoleInput, CallerIdentity, FirstHop, StsAssumer, StsSource};
 
 /// An assumed role in another account whose temporary credentials stay fresh while the
 /// program runs.
@@ -905,7 +907,10 @@ fn build_session(
         profile_files: tuning.profile_files.clone(),
         region,
         endpoint_url,
-        source_session,
+        first_hop: source_session.map(|first| FirstHop {
+            role_arn: first.role_arn().clone(),
+            credentials: SharedCredentialsProvider::new(first),
+        }),
         time_source: tuning.time_source.clone(),
         sleep_impl: tuning.sleep_impl.clone(),
     };

@@ -31,7 +31,6 @@ use crate::params::{
     ExternalId, MfaDevice, PolicyArns, SessionDuration, SessionName, SessionPolicy, SessionTags,
     SourceIdentity,
 };
-use crate::session::CrossAccountSession;
 
 /// Per-attempt and whole-call limits used unless the caller's `SdkConfig` sets its own, so a
 /// hung STS connection turns into a retryable `Unavailable` instead of a reader stuck forever.
@@ -61,7 +60,8 @@ pub(crate) struct StsSource {
     pub profile_files: crate::profile::SharedConfigFiles,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
-    pub source_session: Option<CrossAccountSession>,
+    /// The first hop of a role chain: its credentials sign this hop's call.
+    pub first_hop: Option<FirstHop>,
     pub time_source: Option<aws_smithy_async::time::SharedTimeSource>,
     pub sleep_impl: Option<aws_smithy_async::rt::sleep::SharedAsyncSleep>,
 }
@@ -76,11 +76,19 @@ impl StsSource {
             profile_files: crate::profile::SharedConfigFiles::default(),
             region: None,
             endpoint_url: None,
-            source_session: None,
+            first_hop: None,
             time_source: None,
             sleep_impl: None,
         }
     }
+}
+
+/// The first hop of a role chain, as the STS client of the next hop sees it: a credentials
+/// provider (the first hop's session, which is its own cache) and the role it assumed.
+#[derive(Clone)]
+pub(crate) struct FirstHop {
+    pub credentials: SharedCredentialsProvider,
+    pub role_arn: RoleArn,
 }
 
 impl fmt::Debug for StsSource {
@@ -92,11 +100,8 @@ impl fmt::Debug for StsSource {
             .field("region", &self.region)
             .field("endpoint_url", &self.endpoint_url)
             .field(
-                "source_session",
-                &self
-                    .source_session
-                    .as_ref()
-                    .map(|s| s.role_arn().to_string()),
+                "first_hop",
+                &self.first_hop.as_ref().map(|hop| hop.role_arn.as_str()),
             )
             .finish()
     }
@@ -296,10 +301,10 @@ impl StsAssumer {
             }
             builder = builder.timeout_config(merged.build());
         }
-        if let Some(session) = &self.source.source_session {
+        if let Some(hop) = &self.source.first_hop {
             // No SDK-side cache: the inner session is the cache, so its refreshes flow through.
             builder = builder
-                .credentials_provider(SharedCredentialsProvider::new(session.clone()))
+                .credentials_provider(hop.credentials.clone())
                 .identity_cache(IdentityCache::no_cache());
         }
         Ok((aws_sdk_sts::Client::from_conf(builder.build()), region))

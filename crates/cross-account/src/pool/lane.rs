@@ -110,7 +110,7 @@ impl Lane {
                 profile_files: crate::profile::SharedConfigFiles::default(),
                 region: self.key.region.clone(),
                 endpoint_url: self.key.endpoint_url.clone(),
-                source_session: None,
+                first_hop: None,
                 time_source: Some(source.time_source.clone()),
                 sleep_impl: Some(source.sleep_impl.clone()),
             },
