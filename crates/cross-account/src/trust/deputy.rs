@@ -9,7 +9,7 @@
 use super::condition::Operator;
 use super::document::{Document, Effect, Principals, Statement};
 use super::evaluate::{decide, AssumeRoleRequest, Decision, Mode};
-use super::lint::{covers, LintCode, LintOptions, LintWarning};
+use super::finding::{covers, LintCode, LintOptions, LintWarning};
 use super::principal::{account_of, probe_callers, Caller};
 use super::source::TEMPLATE_ACCOUNT;
 

@@ -3,8 +3,8 @@
 
 use super::condition::Operator;
 use super::document::{Actions, Principals, Statement};
+use super::finding::{covers, requires_key, LintCode, LintOptions, LintWarning};
 use super::glob;
-use super::lint::{covers, requires_key, LintCode, LintOptions, LintWarning};
 
 const WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
 const SAML: &str = "sts:AssumeRoleWithSAML";

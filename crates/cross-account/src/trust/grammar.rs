@@ -4,8 +4,8 @@
 
 use super::condition::{self, Operator};
 use super::document::{Document, Principals, Statement};
+use super::finding::{LintCode, LintWarning};
 use super::glob::has_wildcard;
-use super::lint::{LintCode, LintWarning};
 
 /// The grammar errors of a document, statement by statement. Empty when IAM would accept it.
 pub(crate) fn check(doc: &Document) -> Vec<LintWarning> {

@@ -52,6 +52,7 @@ mod deputy;
 mod document;
 mod evaluate;
 mod federated;
+mod finding;
 mod glob;
 mod grammar;
 mod json;
@@ -66,10 +67,10 @@ mod yaml;
 pub use check::check;
 pub use cloudformation::DEFAULT_ROLE_NAME;
 pub use evaluate::{evaluate, AssumeRoleRequest, Decision};
-pub use lint::{
-    lint, lint_with, LintCode, LintOptions, LintOptionsBuilder, LintWarning, Severity,
-    MIN_EXTERNAL_ID_LEN,
+pub use finding::{
+    LintCode, LintOptions, LintOptionsBuilder, LintWarning, Severity, MIN_EXTERNAL_ID_LEN,
 };
+pub use lint::{lint, lint_with};
 pub use permissions::{s3_read_only_permissions, PermissionPolicy};
 pub use policy::{TrustPolicy, TrustPolicyBuilder};
 pub use report::{lint_report, DocumentReport, LintReport};

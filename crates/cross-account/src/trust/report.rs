@@ -4,7 +4,8 @@ use serde_json::{json, Value};
 
 use crate::error::Error;
 
-use super::lint::{lint_with, LintCode, LintOptions, LintWarning, Severity};
+use super::finding::{LintCode, LintOptions, LintWarning, Severity};
+use super::lint::lint_with;
 use super::source::{trust_documents, SourceKind, TrustDocument, TEMPLATE_ACCOUNT};
 
 /// The findings for one trust policy of a file.
