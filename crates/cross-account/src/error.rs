@@ -360,20 +360,9 @@ fn sentence(message: &str) -> &str {
 /// its raw HTTP response) is never printed through this one.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct(match self.kind() {
-            ErrorKind::InvalidParameter => "InvalidParameter",
-            ErrorKind::AccessDenied => "AccessDenied",
-            ErrorKind::RegionDisabled => "RegionDisabled",
-            ErrorKind::MalformedPolicy => "MalformedPolicy",
-            ErrorKind::PackedPolicyTooLarge => "PackedPolicyTooLarge",
-            ErrorKind::ExpiredSourceCredentials => "ExpiredSourceCredentials",
-            ErrorKind::SourceUnavailable => "SourceUnavailable",
-            ErrorKind::Throttled => "Throttled",
-            ErrorKind::Unavailable => "Unavailable",
-            ErrorKind::NoSourceCredentials => "NoSourceCredentials",
-            ErrorKind::CredentialsExpired => "CredentialsExpired",
-            ErrorKind::Other => "Other",
-        });
+        // ErrorKind's derived Debug is the variant's name.
+        let name = format!("{:?}", self.kind());
+        let mut d = f.debug_struct(&name);
         if let Some(field) = self.field() {
             d.field("field", &field);
         }
@@ -427,91 +416,27 @@ impl Error {
     /// assert_eq!(err.kind().as_str(), "invalid_parameter");
     /// ```
     pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::InvalidParameter { .. } => ErrorKind::InvalidParameter,
-            Error::AccessDenied { .. } => ErrorKind::AccessDenied,
-            Error::RegionDisabled { .. } => ErrorKind::RegionDisabled,
-            Error::MalformedPolicy { .. } => ErrorKind::MalformedPolicy,
-            Error::PackedPolicyTooLarge { .. } => ErrorKind::PackedPolicyTooLarge,
-            Error::ExpiredSourceCredentials { .. } => ErrorKind::ExpiredSourceCredentials,
-            Error::SourceUnavailable { .. } => ErrorKind::SourceUnavailable,
-            Error::Throttled { .. } => ErrorKind::Throttled,
-            Error::Unavailable { .. } => ErrorKind::Unavailable,
-            Error::NoSourceCredentials { .. } => ErrorKind::NoSourceCredentials,
-            Error::CredentialsExpired { .. } => ErrorKind::CredentialsExpired,
-            Error::Other { .. } => ErrorKind::Other,
-        }
+        self.fields().kind
     }
 
     /// The role the failed call was for, when the error concerns one.
     pub fn role_arn(&self) -> Option<&str> {
-        match self {
-            Error::AccessDenied { role_arn, .. }
-            | Error::RegionDisabled { role_arn, .. }
-            | Error::MalformedPolicy { role_arn, .. }
-            | Error::PackedPolicyTooLarge { role_arn, .. }
-            | Error::ExpiredSourceCredentials { role_arn, .. }
-            | Error::SourceUnavailable { role_arn, .. }
-            | Error::Throttled { role_arn, .. }
-            | Error::Unavailable { role_arn, .. }
-            | Error::CredentialsExpired { role_arn, .. }
-            | Error::Other { role_arn, .. } => Some(role_arn),
-            Error::InvalidParameter { .. } | Error::NoSourceCredentials { .. } => None,
-        }
+        self.fields().role_arn
     }
 
     /// What STS, the SDK or the source provider reported (`reason` for invalid input).
     pub fn message(&self) -> &str {
-        match self {
-            Error::InvalidParameter { reason, .. } => reason,
-            Error::AccessDenied { message, .. }
-            | Error::RegionDisabled { message, .. }
-            | Error::MalformedPolicy { message, .. }
-            | Error::PackedPolicyTooLarge { message, .. }
-            | Error::ExpiredSourceCredentials { message, .. }
-            | Error::SourceUnavailable { message, .. }
-            | Error::Throttled { message, .. }
-            | Error::Unavailable { message, .. }
-            | Error::NoSourceCredentials { message, .. }
-            | Error::CredentialsExpired { message, .. }
-            | Error::Other { message, .. } => message,
-        }
+        self.fields().message
     }
 
     /// The STS error code (`AccessDenied`, `Throttling`, ...), when STS answered with one.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            Error::AccessDenied { code, .. }
-            | Error::RegionDisabled { code, .. }
-            | Error::MalformedPolicy { code, .. }
-            | Error::PackedPolicyTooLarge { code, .. }
-            | Error::ExpiredSourceCredentials { code, .. }
-            | Error::Throttled { code, .. }
-            | Error::Unavailable { code, .. }
-            | Error::Other { code, .. } => code.as_deref(),
-            Error::InvalidParameter { .. }
-            | Error::SourceUnavailable { .. }
-            | Error::NoSourceCredentials { .. }
-            | Error::CredentialsExpired { .. } => None,
-        }
+        self.fields().code
     }
 
     /// The STS request id, for AWS support, when STS answered.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::AccessDenied { request_id, .. }
-            | Error::RegionDisabled { request_id, .. }
-            | Error::MalformedPolicy { request_id, .. }
-            | Error::PackedPolicyTooLarge { request_id, .. }
-            | Error::ExpiredSourceCredentials { request_id, .. }
-            | Error::Throttled { request_id, .. }
-            | Error::Unavailable { request_id, .. }
-            | Error::Other { request_id, .. } => request_id.as_deref(),
-            Error::InvalidParameter { .. }
-            | Error::SourceUnavailable { .. }
-            | Error::NoSourceCredentials { .. }
-            | Error::CredentialsExpired { .. } => None,
-        }
+        self.fields().request_id
     }
 
     /// The field (setter, flag, keyword) of an [`Error::InvalidParameter`].
@@ -532,20 +457,7 @@ impl Error {
 
     /// The underlying error, shared.
     pub fn source_ref(&self) -> Option<&ErrorSource> {
-        match self {
-            Error::InvalidParameter { source, .. }
-            | Error::AccessDenied { source, .. }
-            | Error::RegionDisabled { source, .. }
-            | Error::MalformedPolicy { source, .. }
-            | Error::PackedPolicyTooLarge { source, .. }
-            | Error::ExpiredSourceCredentials { source, .. }
-            | Error::SourceUnavailable { source, .. }
-            | Error::Throttled { source, .. }
-            | Error::Unavailable { source, .. }
-            | Error::NoSourceCredentials { source, .. }
-            | Error::CredentialsExpired { source, .. }
-            | Error::Other { source, .. } => source.as_ref(),
-        }
+        self.fields().source.as_ref()
     }
 
     /// An [`Error::InvalidParameter`] for `field`: what is wrong, and the rule.
@@ -565,21 +477,130 @@ impl Error {
 
     /// Attaches the underlying error (replacing any).
     pub(crate) fn with_source(mut self, cause: ErrorSource) -> Self {
-        match &mut self {
-            Error::InvalidParameter { source, .. }
-            | Error::AccessDenied { source, .. }
-            | Error::RegionDisabled { source, .. }
-            | Error::MalformedPolicy { source, .. }
-            | Error::PackedPolicyTooLarge { source, .. }
-            | Error::ExpiredSourceCredentials { source, .. }
-            | Error::SourceUnavailable { source, .. }
-            | Error::Throttled { source, .. }
-            | Error::Unavailable { source, .. }
-            | Error::NoSourceCredentials { source, .. }
-            | Error::CredentialsExpired { source, .. }
-            | Error::Other { source, .. } => *source = Some(cause),
-        }
+        let (Error::InvalidParameter { source, .. }
+        | Error::AccessDenied { source, .. }
+        | Error::RegionDisabled { source, .. }
+        | Error::MalformedPolicy { source, .. }
+        | Error::PackedPolicyTooLarge { source, .. }
+        | Error::ExpiredSourceCredentials { source, .. }
+        | Error::SourceUnavailable { source, .. }
+        | Error::Throttled { source, .. }
+        | Error::Unavailable { source, .. }
+        | Error::NoSourceCredentials { source, .. }
+        | Error::CredentialsExpired { source, .. }
+        | Error::Other { source, .. }) = &mut self;
+        *source = Some(cause);
         self
+    }
+
+    /// The variant's fields by reference: the one match every accessor reads from, so a new
+    /// variant is handled in one place.
+    fn fields(&self) -> Fields<'_> {
+        use ErrorKind as K;
+        match self {
+            Error::InvalidParameter { reason, source, .. } => {
+                Fields::local(K::InvalidParameter, None, reason, source)
+            }
+            Error::AccessDenied {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+                ..
+            } => Fields::sts(K::AccessDenied, role_arn, message, code, request_id, source),
+            Error::RegionDisabled {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+                ..
+            } => Fields::sts(
+                K::RegionDisabled,
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            ),
+            Error::MalformedPolicy {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(
+                K::MalformedPolicy,
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            ),
+            Error::PackedPolicyTooLarge {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(
+                K::PackedPolicyTooLarge,
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            ),
+            Error::ExpiredSourceCredentials {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(
+                K::ExpiredSourceCredentials,
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            ),
+            Error::SourceUnavailable {
+                role_arn,
+                message,
+                source,
+            } => Fields::local(K::SourceUnavailable, Some(role_arn), message, source),
+            Error::Throttled {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(K::Throttled, role_arn, message, code, request_id, source),
+            Error::Unavailable {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(K::Unavailable, role_arn, message, code, request_id, source),
+            Error::NoSourceCredentials { message, source } => {
+                Fields::local(K::NoSourceCredentials, None, message, source)
+            }
+            Error::CredentialsExpired {
+                role_arn,
+                message,
+                source,
+            } => Fields::local(K::CredentialsExpired, Some(role_arn), message, source),
+            Error::Other {
+                role_arn,
+                message,
+                code,
+                request_id,
+                source,
+            } => Fields::sts(K::Other, role_arn, message, code, request_id, source),
+        }
     }
 
     pub(crate) fn unavailable(role_arn: impl Into<String>, message: impl Into<String>) -> Self {
@@ -599,6 +620,54 @@ impl Error {
             code: None,
             request_id: None,
             source: None,
+        }
+    }
+}
+
+/// What every variant has, or has not, by reference.
+struct Fields<'a> {
+    kind: ErrorKind,
+    role_arn: Option<&'a str>,
+    message: &'a str,
+    code: Option<&'a str>,
+    request_id: Option<&'a str>,
+    source: &'a Option<ErrorSource>,
+}
+
+impl<'a> Fields<'a> {
+    /// A variant that STS's answer can fill: code and request id.
+    fn sts(
+        kind: ErrorKind,
+        role_arn: &'a str,
+        message: &'a str,
+        code: &'a Option<Box<str>>,
+        request_id: &'a Option<Box<str>>,
+        source: &'a Option<ErrorSource>,
+    ) -> Self {
+        Fields {
+            kind,
+            role_arn: Some(role_arn),
+            message,
+            code: code.as_deref(),
+            request_id: request_id.as_deref(),
+            source,
+        }
+    }
+
+    /// A variant raised before or without an STS answer.
+    fn local(
+        kind: ErrorKind,
+        role_arn: Option<&'a str>,
+        message: &'a str,
+        source: &'a Option<ErrorSource>,
+    ) -> Self {
+        Fields {
+            kind,
+            role_arn,
+            message,
+            code: None,
+            request_id: None,
+            source,
         }
     }
 }
