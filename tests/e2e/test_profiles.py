@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from aws_env import isolated_aws_env
 
 REPO = Path(__file__).resolve().parents[2]
 MFA_CODE = "123456"
@@ -264,22 +265,16 @@ def cases(s: dict[str, Any], hops: dict[str, str], cli: Path) -> list[Case]:
 
 
 def case_env(s: dict[str, Any], home: Path, case: Case) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.pop("CROSS_ACCOUNT_EXTERNAL_ID", None)
-    env.update(
-        AWS_ENDPOINT_URL=s["endpoint_url"],
-        AWS_REGION=s["region"],
-        AWS_DEFAULT_REGION=s["region"],
-        AWS_CONFIG_FILE=str(home / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
+    env = isolated_aws_env(
+        home,
+        region=s["region"],
+        endpoint_url=s["endpoint_url"],
         XDG_CACHE_HOME=str(home / "cache"),
         # The AWS CLI caches assumed roles in ~/.aws/cli/cache, keyed without the source.
         HOME=str(home),
         MFA_CODE=MFA_CODE,
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
     )
+    env.pop("CROSS_ACCOUNT_EXTERNAL_ID", None)
     env.update(case.env)
     return env
 
