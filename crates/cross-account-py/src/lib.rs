@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod arn;
 mod credentials;
 mod errors;
+mod keywords;
 mod logging;
 mod mfa;
 mod pool;
