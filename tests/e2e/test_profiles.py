@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,10 +36,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 from aws_env import isolated_aws_env
+from built import cargo_built, fail_or_skip
 
 REPO = Path(__file__).resolve().parents[2]
 MFA_CODE = "123456"
@@ -51,33 +51,21 @@ HOPS = ("ProfilesHop1", "ProfilesHop2", "ProfilesHop3")
 CLIENTS = ("aws-cli", "boto3", "rust", "python", "cross-account-cli")
 
 
-def fail_or_skip(reason: str) -> NoReturn:
-    # A developer without the tools gets a skip; CI must never go green by skipping.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def binaries() -> dict[str, Path]:
     """The `cross-account` CLI and the `profile_identity` example, built from this tree."""
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
-    wanted = {"cli": target / "cross-account", "rust": target / "profile_identity"}
-    if shutil.which("cargo"):
-        built = subprocess.run(
-            ["cargo", "build", "-q", "-p", "cross-account-cli"]
-            + ["-p", "cross-account-examples", "--bin", "profile_identity"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-        if built.returncode != 0:
-            pytest.fail(f"cargo build failed:\n{built.stderr}")
-    for path in wanted.values():
-        if not path.is_file():
-            fail_or_skip(f"{path} is missing: run cargo build")
+    cli, rust = cargo_built(
+        [
+            "-p",
+            "cross-account-cli",
+            "-p",
+            "cross-account-examples",
+            "--bin",
+            "profile_identity",
+        ],
+        ["cross-account", "profile_identity"],
+    )
+    wanted = {"cli": cli, "rust": rust}
     if shutil.which("aws") is None:
         fail_or_skip("the aws CLI is not installed (scripts/ensure-python-deps)")
     try:

@@ -253,6 +253,15 @@ def clients(endpoint: str, key_id: str, secret: str) -> Any:
     return lambda service: session.client(service, endpoint_url=endpoint)
 
 
+def admin_iam(scenario: dict[str, Any]) -> Any:
+    """An IAM client of the running server signed by the scenario's admin user."""
+    return clients(
+        scenario["endpoint_url"],
+        scenario["admin_access_key_id"],
+        scenario["admin_secret_access_key"],
+    )("iam")
+
+
 def seed(endpoint: str, external_id: str) -> dict[str, str]:
     # Auth is still off here, so any credentials do; they only need to sign.
     client = clients(endpoint, "AKIAIOSFODNN7EXAMPLE", "bootstrap-secret")
@@ -327,11 +336,7 @@ def setup_tenants(
     """
     from botocore.exceptions import ClientError
 
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     trust = policy(
         {
             "Effect": "Allow",
@@ -443,11 +448,7 @@ def cmd_setup_role(args: argparse.Namespace) -> None:
     from botocore.exceptions import ClientError
 
     scenario = json.loads((Path(args.state_dir) / SCENARIO_FILE).read_text())
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     trust = Path(args.trust_policy).read_text()
     try:
         role = iam.create_role(RoleName=args.role_name, AssumeRolePolicyDocument=trust)[
@@ -478,11 +479,7 @@ def cmd_setup_tenants(args: argparse.Namespace) -> None:
     from botocore.exceptions import ClientError
 
     scenario = json.loads((Path(args.state_dir) / SCENARIO_FILE).read_text())
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     tenants = []
     for i in range(args.count):
         name = f"{args.prefix}{i:05d}"

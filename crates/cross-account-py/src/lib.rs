@@ -18,6 +18,7 @@ mod runtime;
 mod session;
 mod spec;
 mod trust;
+mod wait;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

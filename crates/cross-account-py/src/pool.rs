@@ -3,7 +3,6 @@
 //! Like the session class it keeps its constructor's arguments, so a forked child rebuilds
 //! the core pool on its own runtime; every method is a call into the core.
 
-use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -11,14 +10,12 @@ use cross_account::{CrossAccountPool as Core, SessionOptions, TemporaryCredentia
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use pyo3_async_runtimes::TaskLocals;
 
 use crate::credentials::Credentials;
 use crate::errors::{self, to_py_err};
 use crate::keywords::{self, Keywords};
-use crate::runtime::{self, LoopHandle, PyRuntime};
-
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
+use crate::runtime;
+use crate::wait;
 
 struct Params {
     rate_limit: f64,
@@ -115,37 +112,6 @@ impl Pool {
     fn lock(&self) -> MutexGuard<'_, (u64, Option<Core>)> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Runs `work` on the runtime and waits with the GIL released, answering Ctrl-C.
-    fn block_on<T: Send + 'static>(
-        py: Python<'_>,
-        work: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> PyResult<T> {
-        let handle = runtime::handle()?;
-        let (tx, mut rx) = sync_channel(1);
-        handle.spawn(async move {
-            let _ = tx.send(work.await);
-        });
-        loop {
-            let (back, received) = py.detach(move || {
-                let received = rx.recv_timeout(SIGNAL_POLL);
-                if received.is_err() {
-                    runtime::park_if_exiting();
-                }
-                (rx, received)
-            });
-            rx = back;
-            match received {
-                Ok(v) => return Ok(v),
-                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(PyRuntimeError::new_err(
-                        "the pool's task ended without an answer (the runtime is shutting down)",
-                    ))
-                }
-            }
-        }
-    }
 }
 
 #[pymethods]
@@ -206,7 +172,7 @@ impl Pool {
             return Ok(Credentials::new(creds));
         }
         let core = self.core(py)?;
-        Self::block_on(py, async move { core.credentials(&options).await })?
+        wait::block_on(py, "pool", async move { core.credentials(&options).await })?
             .map(Credentials::new)
             .map_err(|e| to_py_err(py, e))
     }
@@ -228,18 +194,11 @@ impl Pool {
             keywords,
         )?;
         if let Some(creds) = self.cached(&options) {
-            let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
-            fut.call_method1("set_result", (Credentials::new(creds),))?;
-            return Ok(fut);
+            return wait::ready(py, Credentials::new(creds));
         }
-        runtime::handle()?;
         let core = self.core(py)?;
-        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
-        let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
-            .copy_context(py)?;
-        pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
+        wait::awaitable(
             py,
-            locals,
             async move { Ok(Outcome(core.credentials(&options).await)) },
         )
     }
@@ -260,7 +219,7 @@ impl Pool {
             })
             .collect();
         let core = self.core(py)?;
-        let results = Self::block_on(py, async move { core.prefetch(keys).await })?;
+        let results = wait::block_on(py, "pool", async move { core.prefetch(keys).await })?;
         let out = PyList::empty(py);
         for r in results {
             match r {
@@ -284,7 +243,7 @@ impl Pool {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = self.tenant(py, "Pool.verify", role_arn, external_id, keywords)?;
         let core = self.core(py)?;
-        let report = Self::block_on(py, async move { core.verify(&options).await })?
+        let report = wait::block_on(py, "pool", async move { core.verify(&options).await })?
             .map_err(|e| to_py_err(py, e))?;
         py.import("json")?
             .call_method1("loads", (report.to_json().to_string(),))

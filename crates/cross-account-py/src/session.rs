@@ -5,7 +5,6 @@
 //! ship them to another process; every method is a call into the core.
 
 use std::ffi::CString;
-use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -13,10 +12,9 @@ use cross_account::{
     CrossAccountSession as Core, SessionOptions, SharedConfig, SharedConfigFiles,
     TemporaryCredentials,
 };
-use pyo3::exceptions::{PyRuntimeError, PyUserWarning};
+use pyo3::exceptions::PyUserWarning;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use pyo3_async_runtimes::TaskLocals;
 use tokio::sync::watch;
 
 use crate::arn::RoleArn;
@@ -24,8 +22,9 @@ use crate::credentials::{utc_datetime, Credentials};
 use crate::errors::{self, to_py_err};
 use crate::keywords::{self, opt_bool, opt_timeout, type_error, Keywords};
 use crate::mfa::PyMfaToken;
-use crate::runtime::{self, LoopHandle, PyRuntime};
+use crate::runtime;
 use crate::spec::SessionSpec;
+use crate::wait;
 
 /// The keywords only a session takes, beside `keywords::ROLE`.
 const SESSION_ONLY: &[&str] = &[
@@ -35,9 +34,6 @@ const SESSION_ONLY: &[&str] = &[
     "source_session",
     "credential_source",
 ];
-
-/// How often a blocking wait wakes up to let Python handle signals (Ctrl-C).
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
 /// What a session is built from: the core's options plus what only exists in this process.
 pub(crate) struct Config {
@@ -544,34 +540,10 @@ impl CrossAccountSession {
         if let Some(creds) = self.cached(py)? {
             return Ok(Credentials::new(creds));
         }
-        let handle = runtime::handle()?;
         let reader = self.reader(py)?;
-        let (tx, mut rx) = sync_channel(1);
-        handle.spawn(async move {
-            let _ = tx.send(read(reader, timeout).await);
-        });
-        loop {
-            // The receiver moves into the detached closure and back (it is Send, not Sync).
-            let (back, received) = py.detach(move || {
-                let received = rx.recv_timeout(SIGNAL_POLL);
-                if received.is_err() {
-                    runtime::park_if_exiting();
-                }
-                (rx, received)
-            });
-            rx = back;
-            match received {
-                Ok(result) => {
-                    return result
-                        .map(Credentials::new)
-                        .map_err(|e| e.into_py(py, self.role_arn_str()))
-                }
-                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
-                Err(RecvTimeoutError::Disconnected) => return Err(PyRuntimeError::new_err(
-                    "the credentials task ended without an answer (the runtime is shutting down)",
-                )),
-            }
-        }
+        wait::block_on(py, "credentials", read(reader, timeout))?
+            .map(Credentials::new)
+            .map_err(|e| e.into_py(py, self.role_arn_str()))
     }
 
     /// The held credentials if they are fresh, else None; never fetches or waits (for
@@ -594,26 +566,16 @@ impl CrossAccountSession {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = opt_timeout(py, timeout)?;
         if let Some(creds) = self.cached(py)? {
-            let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
-            fut.call_method1("set_result", (Credentials::new(creds),))?;
-            return Ok(fut);
+            return wait::ready(py, Credentials::new(creds));
         }
-        runtime::handle()?;
         let reader = self.reader(py)?;
-        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
-        let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
-            .copy_context(py)?;
         let role_arn = self.role_arn_str().to_string();
-        pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
-            py,
-            locals,
-            async move {
-                Ok(Outcome {
-                    result: read(reader, timeout).await,
-                    role_arn,
-                })
-            },
-        )
+        wait::awaitable(py, async move {
+            Ok(Outcome {
+                result: read(reader, timeout).await,
+                role_arn,
+            })
+        })
     }
 
     /// A `boto3.Session` whose credentials refresh through this session (needs `boto3`).
