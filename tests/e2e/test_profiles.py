@@ -297,6 +297,21 @@ class Outcome:
     expires_in: int | None = None
 
 
+def run_client(
+    argv: list[str], env: dict[str, str], check: bool = False, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One client run: output captured as text, bounded by CLIENT_TIMEOUT_S."""
+    return subprocess.run(
+        argv,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=check,
+    )
+
+
 def run(client: str, case: Case, env: dict[str, str], bins: dict[str, Path]) -> Outcome:
     argv = {
         "aws-cli": ["aws", "sts", "get-caller-identity", "--profile", case.profile]
@@ -309,16 +324,8 @@ def run(client: str, case: Case, env: dict[str, str], bins: dict[str, Path]) -> 
         + (["--mfa-token", MFA_CODE] if case.expect_session == "nightly" else []),
     }[client]
     started = time.time()
-    done = subprocess.run(
-        argv,
-        env=env,
-        # The AWS CLI reads the MFA code from stdin when there is no terminal.
-        input=MFA_CODE + "\n",
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    # The AWS CLI reads the MFA code from stdin when there is no terminal.
+    done = run_client(argv, env, stdin=MFA_CODE + "\n")
     if done.returncode != 0:
         return Outcome(
             None,
@@ -472,12 +479,9 @@ def test_profiles_lists_role_profiles_without_secrets(
         + f"[profile one]\nrole_arn = {hop_roles['ProfilesHop1']}\ncredential_source = Environment\n"
     )
     (tmp_path / "credentials").write_text(case.credentials)
-    done = subprocess.run(
+    done = run_client(
         [str(binaries["cli"]), "profiles"],
-        env=case_env(scenario, tmp_path, case),
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
+        case_env(scenario, tmp_path, case),
         check=True,
     )
     lines = done.stdout.splitlines()
@@ -546,7 +550,7 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
     cli = binaries["cli"]
     case = Case("storm", "partner", "", "", "DemoRole")
     env = case_env(scenario, tmp_path, case)
-    snippet = subprocess.run(
+    snippet = run_client(
         [str(cli), "config-snippet", "--profile-name", "partner"]
         + [
             "--role-arn",
@@ -554,10 +558,7 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
             "--external-id",
             scenario["external_id"],
         ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
+        env,
         check=True,
     ).stdout
     (tmp_path / "config").write_text(snippet)
@@ -599,14 +600,7 @@ def test_a_credential_process_that_would_call_itself_stops_with_exit_2(
     # its arguments, as the outer run sets it), it refuses before anything else.
     digest = hashlib.sha256(b"".join(a.encode() + b"\0" for a in args[1:])).hexdigest()
     env["CROSS_ACCOUNT_CREDENTIAL_PROCESS"] = "00000000000000ff," + digest[:16]
-    inner = subprocess.run(
-        args,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    inner = run_client(args, env)
     assert inner.returncode == 2, inner.stderr
     assert "calling itself" in inner.stderr
     assert inner.stdout == ""
@@ -646,12 +640,9 @@ def test_profile_keyword_and_flag_use_the_profile_even_with_environment_keys(
     env["AWS_SECRET_ACCESS_KEY"] = scenario["admin_secret_access_key"]
 
     def python(role: str, external_id: str, profile: str) -> dict[str, Any]:
-        done = subprocess.run(
+        done = run_client(
             [sys.executable, "-c", PROFILE_KEYWORD, role, external_id, profile],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=CLIENT_TIMEOUT_S,
+            env,
             check=True,
         )
         return dict(json.loads(done.stdout))
@@ -674,36 +665,15 @@ def test_profile_keyword_and_flag_use_the_profile_even_with_environment_keys(
         "--external-id",
         scenario["external_id"],
     ]
-    assumed = subprocess.run(
-        cli + ["assume", "--profile", "base", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    assumed = run_client(cli + ["assume", "--profile", "base", *role], env)
     assert assumed.returncode == 0, assumed.stderr
     assert (
         role_and_session(json.loads(assumed.stdout)["AssumedRoleArn"])[0] == "DemoRole"
     )
-    unknown = subprocess.run(
-        cli + ["assume", "--profile", "nosuch", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    unknown = run_client(cli + ["assume", "--profile", "nosuch", *role], env)
     assert unknown.returncode == 2 and "ProfileNotFound" in unknown.stderr, (
         unknown.stderr
     )
-    doctor = subprocess.run(
-        cli + ["doctor", "--profile", "base", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    doctor = run_client(cli + ["doctor", "--profile", "base", *role], env)
     assert scenario["partner_user_arn"] in doctor.stdout, doctor.stdout
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

@@ -117,7 +117,7 @@ pub(crate) fn opt_str(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Optio
     }
 }
 
-fn opt_list(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+pub(crate) fn opt_list(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     const WHAT: &str = "a sequence of strings";
     match v {
         None => Ok(Vec::new()),
