@@ -56,6 +56,16 @@ def chk(principal, expect, external_id=None, mfa=False, principal_role_arn=None)
     return c
 
 
+def only_with(external_id):
+    """The checks of a guarded policy: the agreed ID lets the partner in; none or a guess not."""
+    return [
+        chk(SESSION, "allowed", external_id),
+        chk(SESSION, "denied"),
+        chk(SESSION, "denied", GUESS),
+    ]
+
+
+GUESS = "guess-0000000000"
 ACC = {"AWS": f"arn:aws:iam::{P}:root"}
 cases = []
 
@@ -89,11 +99,7 @@ case(
         },
     },
     [],
-    [
-        chk(SESSION, "allowed", "UniqueIdAssignedByExampleCorp"),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with("UniqueIdAssignedByExampleCorp"),
 )
 case(
     "aws-doc-mfa",
@@ -294,36 +300,28 @@ case(
     "issue 18 gap 2: Allow root + Deny if StringNotEquals sts:ExternalId",
     doc(allow(ACC), deny("*", condition=ext(X, "StringNotEquals"))),
     [],
-    [
-        chk(SESSION, "allowed", X),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with(X),
 )
 case(
     "deny-guard-null",
     "Deny when sts:ExternalId is absent, but any value passes",
     doc(allow(ACC), deny("*", condition={"Null": {"sts:ExternalId": "true"}})),
     ["confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "deny-guard-if-exists",
     "Deny with StringNotEqualsIfExists: an absent ID makes the Deny apply",
     doc(allow(ACC), deny("*", condition=ext(X, "StringNotEqualsIfExists"))),
     [],
-    [
-        chk(SESSION, "allowed", X),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with(X),
 )
 case(
     "if-exists",
     "StringEqualsIfExists sts:ExternalId",
     doc(allow(ACC, condition=ext(X, "StringEqualsIfExists"))),
     ["external-id-if-exists", "confused-deputy"],
-    [chk(SESSION, "allowed"), chk(SESSION, "denied", "guess-0000000000")],
+    [chk(SESSION, "allowed"), chk(SESSION, "denied", GUESS)],
 )
 case(
     "for-all-values",
@@ -337,7 +335,7 @@ case(
     "Null sts:ExternalId false: any ID",
     doc(allow(ACC, condition={"Null": {"sts:ExternalId": "false"}})),
     ["confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "not-equals-allow",
@@ -358,7 +356,7 @@ case(
     "issue 18 gap 5: StringLike sts:ExternalId '*'",
     doc(allow(ACC, condition=ext("*", "StringLike"))),
     ["external-id-wildcard", "confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "two-statements-one-open",
