@@ -97,6 +97,15 @@ def test_tenant_keywords_are_the_session_keywords(double: StsDouble) -> None:
     assert double.calls == 1
 
 
+@pytest.mark.parametrize("idle", [0.5, 0.0, -1.0, float("nan"), float("inf")])
+def test_idle_timeout_outside_the_rule_is_named(idle: float) -> None:
+    # Below 1 s is the core's rule; what no duration can hold is refused by the binding.
+    with pytest.raises(InvalidParameterError) as bad:
+        cross_account.Pool(idle_timeout=idle, endpoint_url="http://127.0.0.1:9")
+    assert bad.value.field == "idle_timeout"
+    assert "at least 1" in str(bad.value)
+
+
 def test_prefetch_returns_one_result_per_tenant(double: StsDouble) -> None:
     pool = double_pool(double, rate_limit=500, burst=50)
     results = pool.prefetch([(tenant_arn(i), f"id-{i}") for i in range(30)] + [("bad", None)])

@@ -35,16 +35,19 @@ impl Params {
             .max_in_flight(self.max_in_flight)
             .max_sessions(self.max_sessions)
             .runtime_handle(runtime::handle()?);
-        b = match self.idle_timeout {
+        // The range rule (at least 1 second) is the core's; only what no Duration can hold
+        // (negative, NaN, infinite) is refused here.
+        b = match self.idle_timeout.map(Duration::try_from_secs_f64) {
             None => b.no_idle_timeout(),
-            Some(secs) if secs.is_finite() && secs >= 1.0 => {
-                b.idle_timeout(Duration::from_secs_f64(secs))
-            }
-            Some(secs) => {
+            Some(Ok(idle)) => b.idle_timeout(idle),
+            Some(Err(_)) => {
                 return Err(errors::invalid(
                     py,
                     "idle_timeout",
-                    format!("must be at least 1 second (or None for never), but it is {secs}"),
+                    format!(
+                        "must be a finite number of seconds, at least 1 (or None for never), but it is {}",
+                        self.idle_timeout.unwrap_or_default()
+                    ),
                 ))
             }
         };
