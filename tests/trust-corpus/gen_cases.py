@@ -56,6 +56,19 @@ def chk(principal, expect, external_id=None, mfa=False, principal_role_arn=None)
     return c
 
 
+def github(sub=None, aud=True, action="sts:AssumeRoleWithWebIdentity"):
+    """A statement trusting GitHub Actions' OIDC provider: its audience unless ``aud`` is
+    False, and the ``sub`` pattern (StringLike) when given."""
+    condition = {}
+    if aud:
+        condition["StringEquals"] = {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+        }
+    if sub is not None:
+        condition["StringLike"] = {"token.actions.githubusercontent.com:sub": sub}
+    return allow({"Federated": GH}, action, condition)
+
+
 def only_with(external_id):
     """The checks of a guarded policy: the agreed ID lets the partner in; none or a guess not."""
     return [
@@ -181,20 +194,7 @@ case(
 case(
     "aws-doc-github-oidc",
     "IAM User Guide, 'Configuring a role for GitHub OIDC identity provider'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*"
-                },
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:*")),
     [],
 )
 case(
@@ -476,73 +476,31 @@ case(
 case(
     "github-no-sub",
     "issue 18 gap 1: GitHub OIDC without a sub condition",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                }
-            },
-        )
-    ),
+    doc(github()),
     ["oidc-sub-missing"],
 )
 case(
     "github-sub-star",
     "issue 18 gap 1: GitHub OIDC with sub '*'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {"token.actions.githubusercontent.com:sub": "*"},
-            },
-        )
-    ),
+    doc(github(sub="*")),
     ["oidc-sub-wildcard"],
 )
 case(
     "github-sub-any-org",
     "GitHub OIDC with sub 'repo:*'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
-            },
-        )
-    ),
+    doc(github(sub="repo:*")),
     ["oidc-sub-wildcard"],
 )
 case(
     "github-no-aud",
     "GitHub OIDC with sub but no aud",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-                }
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:ref:refs/heads/main", aud=False)),
     ["oidc-aud-missing"],
 )
 case(
     "github-no-conditions",
     "GitHub OIDC with no condition at all",
-    doc(allow({"Federated": GH}, "sts:AssumeRoleWithWebIdentity")),
+    doc(github(aud=False)),
     ["oidc-sub-missing", "oidc-aud-missing"],
 )
 case(
@@ -587,20 +545,7 @@ case(
 case(
     "federated-assume-role",
     "issue 18 gap 1: Federated principal with sts:AssumeRole",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRole",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*"
-                },
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:*", action="sts:AssumeRole")),
     ["principal-action-mismatch"],
 )
 case(
