@@ -1,6 +1,8 @@
 //! The keywords that describe one role, as Python passes them, turned into the core's
-//! `SessionOptions`: one parser for `CrossAccountSession(...)` and every per-tenant method of
-//! `Pool`, so a new option is one line here (and one in `_native.pyi`).
+//! `SessionOptions`: one parser for `CrossAccountSession(...)`, every per-tenant method of
+//! `Pool` and the trust-policy functions. A new role option is its name in `ROLE` and its
+//! field in `Keywords::options` here, one line of `_RoleOptions` in `_native.pyi`, and its
+//! name in the constructor's `text_signature` (session.rs), which is what help() shows.
 //!
 //! Type errors name the keyword and what it takes; value rules (ranges, ARN shapes) are the
 //! core's and reach Python as `InvalidParameterError`.
