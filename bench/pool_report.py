@@ -86,6 +86,24 @@ def _pick(rows: list[dict[str, Any]], side: str, n: int | None = None) -> dict[s
     return None
 
 
+# The warm-up figures of the table: name, target, baseline (issue), key in the JSON, format.
+WARM_ROWS = (
+    ("first-read failures", "0", "723-768 of 1000", "first_read_failures", "{}"),
+    ("STS calls per tenant", "<= 1.01", "3.1-3.3", "sts_calls_per_tenant", "{:.3f}"),
+    ("time to warm / (N / rate)", "<= 1.1", "1.7-2.3", "warm_over_ideal", "{:.3f}"),
+    ("connections", "<= 16", "1001-1162", "connections", "{}"),
+    ("duplicate issues", "0", "55-59", "duplicates", "{}"),
+    (
+        "heap per idle tenant, bytes",
+        "<= 16 KiB",
+        "206-253 KiB",
+        "heap_bytes_per_idle_tenant",
+        "{:,.0f}",
+    ),
+    ("cold-start CPU per tenant, ms", "<= 1", "7-9", "cpu_ms_per_tenant", "{:.3f}"),
+)
+
+
 def section(data: dict[str, Any]) -> str:
     """The "Many customer accounts" section of REPORT.md."""
     lines = [
@@ -101,50 +119,14 @@ def section(data: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
 
-    def row(name: str, target: str, base: str, *, key: str, fmt: str, n: int) -> None:
-        p, s = _pick(data["warm"], "pool", n), _pick(data["warm"], "sessions", n)
-        cell = lambda r: fmt.format(r[key]) if r else "not run"  # noqa: E731
-        lines.append(f"| {name}, N={n:,} | {target} | {base} | {cell(p)} | {cell(s)} |")
-
     for r in data["warm"]:
         if r["side"] != "pool":
             continue
         n = r["tenants"]
-        row("first-read failures", "0", "723-768 of 1000", key="first_read_failures", fmt="{}", n=n)
-        row(
-            "STS calls per tenant",
-            "<= 1.01",
-            "3.1-3.3",
-            key="sts_calls_per_tenant",
-            fmt="{:.3f}",
-            n=n,
-        )
-        row(
-            "time to warm / (N / rate)",
-            "<= 1.1",
-            "1.7-2.3",
-            key="warm_over_ideal",
-            fmt="{:.3f}",
-            n=n,
-        )
-        row("connections", "<= 16", "1001-1162", key="connections", fmt="{}", n=n)
-        row("duplicate issues", "0", "55-59", key="duplicates", fmt="{}", n=n)
-        row(
-            "heap per idle tenant, bytes",
-            "<= 16 KiB",
-            "206-253 KiB",
-            key="heap_bytes_per_idle_tenant",
-            fmt="{:,.0f}",
-            n=n,
-        )
-        row(
-            "cold-start CPU per tenant, ms",
-            "<= 1",
-            "7-9",
-            key="cpu_ms_per_tenant",
-            fmt="{:.3f}",
-            n=n,
-        )
+        p, s = _pick(data["warm"], "pool", n), _pick(data["warm"], "sessions", n)
+        for name, target, base, key, fmt in WARM_ROWS:
+            pool, sessions = (fmt.format(x[key]) if x else "not run" for x in (p, s))
+            lines.append(f"| {name}, N={n:,} | {target} | {base} | {pool} | {sessions} |")
     p, s = _pick(data["outage"], "pool"), _pick(data["outage"], "sessions")
     if p:
         cell = lambda r, k, f: f.format(r[k]) if r and r.get(k) is not None else "n/a"  # noqa: E731

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cross_account (Rust core) against botocore's own assume-role credentials, side by side.
 
-One run measures, on the same loopback STS (moto, IAM auth on, started here with
+One run measures, on the loopback STS of ``scripts/with-local-sts`` (moto, IAM auth on,
 tests/support/local_sts.py):
 
   import time     ``import cross_account`` vs ``import boto3``, each in fresh interpreters
@@ -17,18 +17,13 @@ tests/support/local_sts.py):
                   boto3 with botocore's assume-role credentials;
   size            of the release wheel that is measured, and of boto3 as installed.
 
-Under ``scripts/with-local-sts`` (``CROSS_ACCOUNT_TEST_SCENARIO`` set) it uses that STS
-instead of starting one. ``bench/run`` runs it with the other comparisons.
+The measured cross_account is the release wheel ``bench/run`` builds, unpacked onto
+``sys.path`` (nothing is installed). boto3 and moto come from the running interpreter's
+environment. ``bench/run`` runs it with the other comparisons (through bench/collect.py); alone:
 
-The measured cross_account is a release wheel: built here with ``maturin build --release``
-unless ``--wheel`` names one, and unpacked onto ``sys.path`` (nothing is installed). boto3 and
-moto come from the running interpreter's environment.
+    scripts/with-local-sts python3 bench/python_compare.py --wheel PATH [--json out.json]
 
-    python3 bench/python_compare.py [--wheel PATH] [--runs 15] [--json out.json]
-    scripts/with-local-sts python3 bench/python_compare.py --wheel PATH --json out.json
-
-Goals: reads >= 20x faster than botocore, import >= 5x faster than boto3, one STS
-call per credential lifetime.
+The goals it is judged on are bench/report.py's (``python_goals``), printed after the figures.
 """
 
 # Runs this interpreter and local scripts; imports only once sys.path holds the wheel.
@@ -41,7 +36,6 @@ import functools
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -51,35 +45,16 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
-REPO = Path(__file__).resolve().parents[1]
-LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
-PYTHON_DIR = REPO / "python"
+import report  # bench/report.py, beside this script
 
-READ_GOAL = 20.0
-IMPORT_GOAL = 5.0
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+from aws_env import isolated_aws_env, use_in_this_process  # noqa: E402
 
 
 def log(msg: str) -> None:
     """Progress on stderr; the table goes to stdout."""
     print(f"python_compare: {msg}", file=sys.stderr, flush=True)
-
-
-# --- the wheel -----------------------------------------------------------------------
-
-
-def build_wheel(out: Path) -> Path:
-    """Build the release wheel of python/ into ``out``."""
-    maturin = shutil.which("maturin")
-    if maturin:
-        cmd = [maturin, "build", "--release", "--out", str(out)]
-    else:
-        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), "."]
-    log(f"building the release wheel: {' '.join(cmd)} (in {PYTHON_DIR})")
-    subprocess.run(cmd, cwd=PYTHON_DIR, check=True, stdout=sys.stderr)
-    wheels = sorted(out.glob("cross_account-*.whl"), key=lambda p: p.stat().st_mtime)
-    if not wheels:
-        raise SystemExit(f"no wheel was written to {out}")
-    return wheels[-1]
 
 
 def unpack(wheel: Path, into: Path) -> Path:
@@ -88,55 +63,6 @@ def unpack(wheel: Path, into: Path) -> Path:
         z.extractall(into)
     compileall.compile_dir(into, quiet=1)
     return into
-
-
-# --- the loopback STS ------------------------------------------------------------------
-
-
-class LocalSts:
-    """moto on loopback with IAM auth on, for the duration of a ``with`` block."""
-
-    def __init__(self, state_dir: Path) -> None:  # noqa: D107
-        self.state_dir = state_dir
-
-    def __enter__(self) -> dict[str, Any]:  # noqa: D105
-        log("starting moto on 127.0.0.1 (tests/support/local_sts.py)")
-        started = subprocess.run(
-            [sys.executable, str(LOCAL_STS), "start", "--state-dir", str(self.state_dir)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if started.returncode != 0:
-            raise SystemExit(f"local STS did not start:\n{started.stderr[-2000:]}")
-        return dict(json.loads((self.state_dir / "scenario.json").read_text()))
-
-    def __exit__(self, *exc: object) -> None:  # noqa: D105
-        subprocess.run(
-            [sys.executable, str(LOCAL_STS), "stop", "--state-dir", str(self.state_dir)],
-            capture_output=True,
-            check=False,
-        )
-
-
-def isolate_environment(scenario: dict[str, Any], aws_home: Path) -> None:
-    """Source credentials = the partner's keys; nothing from ~/.aws; no proxies."""
-    for var in list(os.environ):
-        if var.startswith("AWS_"):
-            del os.environ[var]
-    (aws_home / "config").write_text("")
-    (aws_home / "credentials").write_text("")
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=scenario["partner_access_key_id"],
-        AWS_SECRET_ACCESS_KEY=scenario["partner_secret_access_key"],
-        AWS_REGION=scenario["region"],
-        AWS_DEFAULT_REGION=scenario["region"],
-        AWS_CONFIG_FILE=str(aws_home / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(aws_home / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
 
 
 # --- measurements ------------------------------------------------------------------------
@@ -263,34 +189,29 @@ held.get_frozen_credentials()
 }
 
 
-def role_profile(scenario: dict[str, Any], into: Path) -> dict[str, str]:
-    """The environment of a boto3 user whose ~/.aws/config assumes the role."""
-    (into / "config").write_text(
-        "[profile bench-role]\n"
-        f"role_arn = {scenario['role_arn']}\n"
-        f"external_id = {scenario['external_id']}\n"
-        "role_session_name = bench-boto3\n"
-        "source_profile = partner\n"
-    )
-    (into / "credentials").write_text(
-        "[partner]\n"
-        f"aws_access_key_id = {scenario['partner_access_key_id']}\n"
-        f"aws_secret_access_key = {scenario['partner_secret_access_key']}\n"
-    )
-    return {
-        "AWS_CONFIG_FILE": str(into / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(into / "credentials"),
-        "AWS_ENDPOINT_URL": scenario["endpoint_url"],
-    }
-
-
 def rss_mib(kind: str, scenario: dict[str, Any], pythonpath: Path) -> float:
-    """MiB resident in a fresh interpreter after running the probe ``kind``."""
-    env = dict(os.environ, PYTHONPATH=str(pythonpath), SCENARIO=json.dumps(scenario))
+    """MiB resident in a fresh interpreter after running the probe ``kind``.
+
+    Its environment is a boto3 user's whose ~/.aws/config assumes the role from profile
+    ``partner``; the profile probe gets no keys in the environment, the others the partner's.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-aws-") as aws_home:
-        env.update(role_profile(scenario, Path(aws_home)))
-        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if "profile" in kind else ():
-            env.pop(var, None)
+        env = isolated_aws_env(
+            Path(aws_home),
+            region=scenario["region"],
+            endpoint_url=scenario["endpoint_url"],
+            keys=None if "profile" in kind else partner_keys(scenario),
+            config="[profile bench-role]\n"
+            f"role_arn = {scenario['role_arn']}\n"
+            f"external_id = {scenario['external_id']}\n"
+            "role_session_name = bench-boto3\n"
+            "source_profile = partner\n",
+            credentials="[partner]\n"
+            f"aws_access_key_id = {scenario['partner_access_key_id']}\n"
+            f"aws_secret_access_key = {scenario['partner_secret_access_key']}\n",
+            PYTHONPATH=str(pythonpath),
+            SCENARIO=json.dumps(scenario),
+        )
         proc = subprocess.run(
             [sys.executable, "-c", RSS_PROBES[kind] + _RSS_TAIL],
             capture_output=True,
@@ -321,42 +242,50 @@ def installed_sizes() -> dict[str, int]:
     return out
 
 
+def partner_keys(scenario: dict[str, Any]) -> tuple[str, str]:
+    """The source credentials: the partner's access key id and secret."""
+    return scenario["partner_access_key_id"], scenario["partner_secret_access_key"]
+
+
 def median(xs: list[float]) -> float:
     """The median, as a float."""
     return float(statistics.median(xs))
 
 
 def main() -> int:
-    """Build or take the wheel, start the local STS, measure, print the table."""
+    """Take the wheel and the running local STS, measure, print the figures and the goals."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--wheel", type=Path, help="a built cross_account wheel to measure")
+    parser.add_argument("--wheel", type=Path, required=True, help="the wheel to measure")
     parser.add_argument("--runs", type=int, default=15, help="fresh interpreters per import")
     parser.add_argument("--batch", type=int, default=20000, help="reads per timed batch")
     parser.add_argument("--batches", type=int, default=9, help="timed batches per reader")
     parser.add_argument("--rss-runs", type=int, default=3, help="fresh interpreters per RSS kind")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    running = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
+    if not running:
+        raise SystemExit("python_compare: run under scripts/with-local-sts (as bench/run does)")
+    scenario = dict(json.loads(Path(running).read_text()))
+    log(f"using the local STS of {running}")
 
     with tempfile.TemporaryDirectory(prefix="cross-account-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        wheel = args.wheel or build_wheel(tmp / "wheels")
-        site = unpack(wheel, tmp / "site")
+        site = unpack(args.wheel, tmp / "site")
         sys.path.insert(0, str(site))
-        (tmp / "aws").mkdir()
-        (tmp / "sts").mkdir()
-        running = os.environ.get("CROSS_ACCOUNT_TEST_SCENARIO")
-        if running:
-            log(f"using the local STS of {running}")
-            scenario = dict(json.loads(Path(running).read_text()))
-            isolate_environment(scenario, tmp / "aws")
-            figures = measure(scenario, site, args)
-        else:
-            with LocalSts(tmp / "sts") as scenario:
-                isolate_environment(scenario, tmp / "aws")
-                figures = measure(scenario, site, args)
-        figures["wheel"] = {"file": wheel.name, "bytes": wheel.stat().st_size}
+        use_in_this_process(
+            isolated_aws_env(
+                tmp / "aws",
+                region=scenario["region"],
+                keys=partner_keys(scenario),
+            )
+        )
+        figures = measure(scenario, site, args)
+        figures["wheel"] = {"file": args.wheel.name, "bytes": args.wheel.stat().st_size}
         figures["installed_bytes"] = installed_sizes()
-    report(figures)
+    print(report.python_detail(figures))
+    print()
+    goals = [g[:3] for g in report.python_goals(figures)]
+    print(report.table([("goal", "measured", "verdict"), *goals]))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0
@@ -455,79 +384,6 @@ def measure(scenario: dict[str, Any], site: Path, args: argparse.Namespace) -> d
         },
         "rss_mib": {kind: {"median": median(xs), "runs": xs} for kind, xs in rss.items()},
     }
-
-
-def report(f: dict[str, Any]) -> None:
-    """Print the comparison table with the goals."""
-    imp = f["import_ms"]
-    ca_ms, b3_ms = imp["cross_account"]["median"], imp["boto3"]["median"]
-    reads = f["read_ns"]
-    ours = reads["cross_account credentials()"]["median"]
-    ours_boto = reads["cross_account botocore_credentials().get_frozen_credentials()"]["median"]
-    ours_client = reads["cross_account boto3_session() client credentials"]["median"]
-    theirs = reads["botocore assume-role get_frozen_credentials()"]["median"]
-    calls = f["sts_calls_per_50_reads_900s"]
-    read_x, import_x = theirs / ours, b3_ms / ca_ms
-    rows = [
-        ("measure", "cross_account", "botocore / boto3", "ratio", "goal"),
-        (
-            "import (ms, median)",
-            f"{ca_ms:.1f}",
-            f"{b3_ms:.1f}",
-            f"{import_x:.1f}x",
-            f">= {IMPORT_GOAL:.0f}x {'met' if import_x >= IMPORT_GOAL else 'MISSED'}",
-        ),
-        (
-            "read (ns/call, median)",
-            f"{ours:.0f}",
-            f"{theirs:.0f}",
-            f"{read_x:.1f}x",
-            f">= {READ_GOAL:.0f}x {'met' if read_x >= READ_GOAL else 'MISSED'}",
-        ),
-        (
-            "  via botocore_credentials()",
-            f"{ours_boto:.0f}",
-            f"{theirs:.0f}",
-            f"{theirs / ours_boto:.1f}x",
-            "",
-        ),
-        (
-            "  via boto3_session() client",
-            f"{ours_client:.0f}",
-            f"{theirs:.0f}",
-            f"{theirs / ours_client:.1f}x",
-            "",
-        ),
-        (
-            "STS calls / 50 reads (900 s)",
-            f"{calls['cross_account credentials()']}",
-            f"{calls['botocore assume-role']}",
-            "",
-            f"1 {'met' if calls['cross_account credentials()'] == 1 else 'MISSED'}",
-        ),
-        (
-            "  via botocore_credentials()",
-            f"{calls['cross_account botocore_credentials()']}",
-            f"{calls['botocore assume-role']}",
-            "",
-            "",
-        ),
-        ("wheel size (bytes)", f"{f['wheel']['bytes']:,}", "", "", ""),
-        ("boto3 installed (bytes)", "", f"{sum(f['installed_bytes'].values()):,}", "", ""),
-    ]
-    rss = f["rss_mib"]
-    for kind, v in rss.items():
-        cell = f"{v['median']:.1f}"
-        mine = not kind.startswith("boto3")
-        rows.append((f"RSS MiB: {kind}", cell if mine else "", "" if mine else cell, "", ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print(f"\ncross_account vs botocore: Python {f['python']}, {f['machine']}\n")
-    for i, r in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
-    print(f"\nwheel: {f['wheel']['file']}; medians of {len(imp['boto3']['runs'])} imports")
-    print()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 try:
     from aiobotocore.credentials import AioDeferredRefreshableCredentials
     from aiobotocore.session import AioSession
-    from botocore.credentials import CredentialProvider
 except ImportError as e:  # pragma: no cover - exercised only without aiobotocore
     raise ImportError(
         "cross_account's asyncio AWS integration needs aiobotocore: pip install aiobotocore "
@@ -19,8 +18,15 @@ except ImportError as e:  # pragma: no cover - exercised only without aiobotocor
     ) from e
 
 from cross_account import _errors
-from cross_account._boto3 import METHOD, _shared_loader, as_botocore_error
-from cross_account._redact import redact_botocore_logs
+from cross_account._boto3 import (
+    METHOD,
+    Provider,
+    as_botocore_error,
+    botocore_fields,
+    dedupe_search_paths,
+    holds_newer,
+    signing_with,
+)
 
 if TYPE_CHECKING:
     from cross_account._native import Credentials, CrossAccountSession
@@ -49,13 +55,7 @@ class CrossAccountAioCredentials(AioDeferredRefreshableCredentials):  # type: ig
             creds: Credentials = await self._session.credentials_async()
         except _errors.CrossAccountError as e:
             raise as_botocore_error(e) from e
-        return {
-            "access_key": creds.access_key_id,
-            "secret_key": creds.secret_access_key.expose_secret(),
-            "token": creds.session_token.expose_secret(),
-            "expiry_time": creds.expiration.isoformat(),
-            "account_id": creds.account_id,
-        }
+        return botocore_fields(creds)
 
     def refresh_needed(self, refresh_in: int | None = None) -> bool:
         """Whether the Rust cache holds other credentials than aiobotocore's copy.
@@ -63,24 +63,14 @@ class CrossAccountAioCredentials(AioDeferredRefreshableCredentials):  # type: ig
         Synchronous (aiobotocore calls it so) and never waits: when the cache has nothing fresh,
         the answer is "refresh", and the refresh awaits the fetch.
         """
-        frozen = self._frozen_credentials
-        if frozen is None:
-            return True
-        cached = self._session._cached_credentials()
-        return cached is None or cached.access_key_id != frozen.access_key
+        return holds_newer(self._frozen_credentials, self._session._cached_credentials)
 
 
-class _AioProvider(CredentialProvider):  # type: ignore[misc]
-    """Puts the session first in an aiobotocore session's credential chain."""
+class _AioProvider(Provider):
+    """:class:`Provider` for aiobotocore, which awaits ``load()``."""
 
-    METHOD = METHOD
-    CANONICAL_NAME = "CrossAccount"
-
-    def __init__(self, credentials: CrossAccountAioCredentials) -> None:
-        super().__init__()
-        self._credentials = credentials
-
-    async def load(self) -> CrossAccountAioCredentials:
+    async def load(self) -> Any:
+        """The credentials."""
         return self._credentials
 
 
@@ -91,11 +81,8 @@ def aiobotocore_session(session: CrossAccountSession, region_name: str | None = 
     to the loop that first uses them) on the process's shared botocore data loader.
     ``region_name`` defaults to the session's ``region``.
     """
-    redact_botocore_logs()
-    core = AioSession()
-    core.register_component("data_loader", _shared_loader(core))
-    resolver = core.get_component("credential_provider")
-    resolver.insert_before("env", _AioProvider(CrossAccountAioCredentials(session)))
+    credentials = CrossAccountAioCredentials(session)
+    core = signing_with(AioSession(), _AioProvider(credentials, "CrossAccount"))
     region = region_name or session.region
     if region:
         core.set_config_variable("region", region)
@@ -110,6 +97,5 @@ def aioboto3_session(session: CrossAccountSession, region_name: str | None = Non
         raise ImportError("aioboto3_session() needs aioboto3: pip install aioboto3") from e
     core = aiobotocore_session(session, region_name)
     made = aioboto3.Session(botocore_session=core, region_name=region_name or session.region)
-    loader = core.get_component("data_loader")
-    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    dedupe_search_paths(core)
     return made

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 try:
     import botocore.exceptions
@@ -28,7 +28,7 @@ from cross_account._redact import redact_botocore_logs
 if TYPE_CHECKING:
     import boto3
 
-    from cross_account._native import CrossAccountSession
+    from cross_account._native import Credentials, CrossAccountSession
 
 __all__ = [
     "CrossAccountCredentials",
@@ -98,7 +98,7 @@ class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[m
         super().__init__(refresh_using=self._fetch, method=METHOD)
         self._session = session
 
-    def _read(self) -> Any:
+    def _read(self) -> Credentials:
         try:
             return self._session.credentials()
         except _errors.CrossAccountError as e:
@@ -106,34 +106,48 @@ class CrossAccountCredentials(DeferredRefreshableCredentials):  # type: ignore[m
 
     def _fetch(self) -> dict[str, str | None]:
         """Botocore's ``refresh_using`` callback: the session's current credentials."""
-        creds = self._read()
-        return {
-            "access_key": creds.access_key_id,
-            "secret_key": creds.secret_access_key.expose_secret(),
-            "token": creds.session_token.expose_secret(),
-            "expiry_time": creds.expiration.isoformat(),
-            "account_id": creds.account_id,
-        }
+        return botocore_fields(self._read())
 
     def refresh_needed(self, refresh_in: int | None = None) -> bool:
         """Whether the Rust cache holds other credentials than botocore's copy."""
-        frozen = self._frozen_credentials
-        if frozen is None:
-            return True
-        return bool(self._read().access_key_id != frozen.access_key)
+        return holds_newer(self._frozen_credentials, self._read)
 
 
-class _Provider(CredentialProvider):  # type: ignore[misc]
-    """Puts the session first in a botocore session's credential chain."""
+def botocore_fields(creds: Credentials) -> dict[str, str | None]:
+    """``creds`` as botocore's ``refresh_using`` callbacks return them."""
+    return {
+        "access_key": creds.access_key_id,
+        "secret_key": creds.secret_access_key.expose_secret(),
+        "token": creds.session_token.expose_secret(),
+        "expiry_time": creds.expiration.isoformat(),
+        "account_id": creds.account_id,
+    }
 
-    METHOD = METHOD
-    CANONICAL_NAME = "CrossAccount"
 
-    def __init__(self, credentials: CrossAccountCredentials) -> None:
+def holds_newer(frozen: Any, current: Callable[[], Credentials | None]) -> bool:
+    """Whether botocore should refresh its copy ``frozen``: the Rust side holds other keys.
+
+    The Rust side owns the refresh timing, so botocore's own expiry windows are not used:
+    nothing frozen yet, nothing fresh held (``current()`` is None), or another access key id.
+    """
+    if frozen is None:
+        return True
+    held = current()
+    return held is None or held.access_key_id != frozen.access_key
+
+
+class Provider(CredentialProvider):  # type: ignore[misc]
+    """Puts ``credentials`` first in a botocore session's credential chain."""
+
+    def __init__(self, credentials: Any, canonical_name: str) -> None:
+        """The provider named ``canonical_name`` that hands out ``credentials``."""
         super().__init__()
+        self.METHOD = credentials.method
+        self.CANONICAL_NAME = canonical_name
         self._credentials = credentials
 
-    def load(self) -> CrossAccountCredentials:
+    def load(self) -> Any:
+        """The credentials (botocore asks once per session)."""
         return self._credentials
 
 
@@ -176,16 +190,41 @@ def _builtin_hooks() -> Any:
         return copy.copy(_BUILTIN_HOOKS)
 
 
+def signing_with(core: Any, provider: Any) -> Any:
+    """``core`` (a botocore or aiobotocore session) signing through ``provider``.
+
+    It gets the process's shared data loader and, first in its chain, ``provider``.
+    """
+    redact_botocore_logs()
+    core.register_component("data_loader", _shared_loader(core))
+    core.get_component("credential_provider").insert_before("env", provider)
+    return core
+
+
+def botocore_session_for(credentials: Any, canonical_name: str) -> Any:
+    """A new botocore session signing with ``credentials``, on the shared loader and hooks."""
+    core = botocore.session.Session(event_hooks=_builtin_hooks(), include_builtin_handlers=False)
+    return signing_with(core, Provider(credentials, canonical_name))
+
+
 def botocore_session(session: CrossAccountSession) -> Any:
     """A botocore session signing with ``session``, on the process's shared data loader."""
-    redact_botocore_logs()
-    core: Any = botocore.session.Session(
-        event_hooks=_builtin_hooks(), include_builtin_handlers=False
-    )
-    core.register_component("data_loader", _shared_loader(core))
-    resolver = core.get_component("credential_provider")
-    resolver.insert_before("env", _Provider(botocore_credentials(session)))
-    return core
+    return botocore_session_for(botocore_credentials(session), "CrossAccount")
+
+
+def dedupe_search_paths(core: Any) -> None:
+    """Undo what boto3 (and aioboto3) do at each session: append their data dir again."""
+    loader = core.get_component("data_loader")
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+
+
+def boto3_session_over(core: Any, region_name: str | None) -> boto3.Session:
+    """A ``boto3.Session`` on the botocore session ``core``."""
+    import boto3  # noqa: PLC0415 - boto3 itself is only needed here
+
+    made = boto3.Session(botocore_session=core, region_name=region_name)
+    dedupe_search_paths(core)
+    return made
 
 
 def boto3_session(session: CrossAccountSession, region_name: str | None = None) -> boto3.Session:
@@ -196,14 +235,7 @@ def boto3_session(session: CrossAccountSession, region_name: str | None = None) 
     data loader, with every service model it has parsed, is shared by the process, and so is
     the credentials object of ``session``.
     """
-    import boto3  # noqa: PLC0415 - boto3 itself is only needed here
-
-    core = botocore_session(session)
-    made = boto3.Session(botocore_session=core, region_name=region_name or session.region)
-    # boto3 appends its own data directory to the loader's search path at each session.
-    paths = _LOADER.search_paths
-    paths[:] = list(dict.fromkeys(paths))
-    return made
+    return boto3_session_over(botocore_session(session), region_name or session.region)
 
 
 def setup_default_session(session: CrossAccountSession, region_name: str | None = None) -> None:

@@ -8,14 +8,37 @@ import datetime
 import os
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Literal, NoReturn, final
+from typing import Any, Literal, NoReturn, TypedDict, final
 
 import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 from cross_account._boto3 import CrossAccountCredentials
 from cross_account._errors import CrossAccountError
 from cross_account._status import SessionStatus
+
+class _RoleOptions(TypedDict, total=False):
+    """The keywords of one role, taken by the session and by the pool's per-tenant methods."""
+
+    session_name: str | None
+    duration_seconds: int | None
+    region: str | None
+    endpoint_url: str | None
+    profile: str | None
+    policy: str | None
+    policy_arns: Iterable[str] | None
+    tags: Mapping[str, str] | None
+    transitive_tag_keys: Iterable[str] | None
+    source_identity: str | None
+
+class _SessionOptions(_RoleOptions, total=False):
+    """The session's keywords: a role's, plus what only a session holds."""
+
+    mfa_serial: str | None
+    mfa_token_provider: Callable[[], str] | None
+    auto_refresh: bool | None
+    source_session: CrossAccountSession | None
+    credential_source: Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"] | None
 
 __all__ = [
     "DEFAULT_ROLE_NAME",
@@ -147,23 +170,7 @@ class CrossAccountSession:
         cls,
         role_arn: str | RoleArn,
         external_id: str | None = None,
-        *,
-        session_name: str | None = None,
-        duration_seconds: int | None = None,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        policy: str | None = None,
-        policy_arns: Iterable[str] | None = None,
-        tags: Mapping[str, str] | None = None,
-        transitive_tag_keys: Iterable[str] | None = None,
-        source_identity: str | None = None,
-        mfa_serial: str | None = None,
-        mfa_token_provider: Callable[[], str] | None = None,
-        auto_refresh: bool | None = None,
-        source_session: CrossAccountSession | None = None,
-        credential_source: Literal["Environment", "Ec2InstanceMetadata", "EcsContainer"]
-        | None = None,
+        **options: Unpack[_SessionOptions],
     ) -> Self: ...
     @classmethod
     def from_profile(
@@ -404,34 +411,14 @@ class Pool:
         self,
         role_arn: str,
         external_id: str | None = None,
-        *,
-        session_name: str | None = None,
-        duration_seconds: int | None = None,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        policy: str | None = None,
-        policy_arns: list[str] | None = None,
-        tags: Mapping[str, str] | None = None,
-        transitive_tag_keys: list[str] | None = None,
-        source_identity: str | None = None,
+        **options: Unpack[_RoleOptions],
     ) -> Credentials:
         """The tenant's credentials; blocks (GIL released) only when a call is needed."""
     def credentials_async(
         self,
         role_arn: str,
         external_id: str | None = None,
-        *,
-        session_name: str | None = None,
-        duration_seconds: int | None = None,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        policy: str | None = None,
-        policy_arns: list[str] | None = None,
-        tags: Mapping[str, str] | None = None,
-        transitive_tag_keys: list[str] | None = None,
-        source_identity: str | None = None,
+        **options: Unpack[_RoleOptions],
     ) -> asyncio.Future[Credentials]:
         """The tenant's credentials, awaitable from asyncio."""
     def prefetch(
@@ -442,17 +429,7 @@ class Pool:
         self,
         role_arn: str,
         external_id: str | None = None,
-        *,
-        session_name: str | None = None,
-        duration_seconds: int | None = None,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        profile: str | None = None,
-        policy: str | None = None,
-        policy_arns: list[str] | None = None,
-        tags: Mapping[str, str] | None = None,
-        transitive_tag_keys: list[str] | None = None,
-        source_identity: str | None = None,
+        **options: Unpack[_RoleOptions],
     ) -> dict[str, Any]:
         """The onboarding check: ``{"role_arn", "verdict", "checks": [...]}``."""
     def stats(self) -> dict[str, int | float | bool]:
@@ -465,7 +442,7 @@ class Pool:
         region_name: str | None = None,
         **options: Any,
     ) -> boto3.Session:
-        """A ``boto3.Session`` for one tenant, on the pool's shared botocore loader."""
+        """A ``boto3.Session`` for one tenant, on the process's shared botocore loader."""
     def client(
         self,
         service: str,
@@ -476,4 +453,3 @@ class Pool:
         **options: Any,
     ) -> Any:
         """A boto3 client of ``service`` for one tenant."""
-    def _botocore_loader(self) -> Any: ...

@@ -13,7 +13,6 @@ where they fail.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from sts_double import ROLE_ARN, StsDouble  # noqa: E402
 REPO = TESTS.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 # The shared local-STS fixture; importing it into this conftest registers it with pytest.
+from aws_env import isolated_aws_env, use_in_this_process  # noqa: E402
 from scenario_fixture import scenario_path_fixture, unavailable  # noqa: E402, F401
 
 REGION = "us-east-1"
@@ -41,35 +41,15 @@ CONFIG_FILE = _AWS_HOME / "config"
 
 def pytest_configure(config: pytest.Config) -> None:
     # Before any session exists: the Rust SDK reads these when it first calls STS.
-    CONFIG_FILE.write_text(f"[default]\nregion = {REGION}\n")
-    CREDENTIALS_FILE.write_text(
-        "[default]\n"
-        "aws_access_key_id = AKIADUMMYSOURCEKEY01\n"
-        "aws_secret_access_key = dummy-source-secret\n"
-    )
-    for var in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_STS",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    ):
-        os.environ.pop(var, None)
-    os.environ.update(
-        AWS_CONFIG_FILE=str(CONFIG_FILE),
-        AWS_SHARED_CREDENTIALS_FILE=str(CREDENTIALS_FILE),
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
+    use_in_this_process(
+        isolated_aws_env(
+            _AWS_HOME,
+            region=REGION,
+            config=f"[default]\nregion = {REGION}\n",
+            credentials="[default]\n"
+            "aws_access_key_id = AKIADUMMYSOURCEKEY01\n"
+            "aws_secret_access_key = dummy-source-secret\n",
+        )
     )
 
 

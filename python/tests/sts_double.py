@@ -6,6 +6,11 @@ double can. It counts AssumeRole calls and records each request's form fields.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -135,3 +140,36 @@ if __name__ == "__main__":  # a standalone double for subprocess tests: prints i
     d = StsDouble(delay=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
     print(d.url, flush=True)
     sys.stdin.read()
+
+
+def interrupted_child(double: StsDouble, script: str) -> subprocess.Popen[str]:
+    """A child Python running ``script`` with ``s``, a session on ``double`` (which should
+    hang), sent SIGINT once it printed ``waiting``; its stdin, stdout and stderr are pipes."""
+    code = textwrap.dedent(
+        f"""
+        import sys, threading, time
+        import cross_account
+        # A shell that started the tests in the background may have left SIGINT ignored.
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        s = cross_account.CrossAccountSession(
+            {ROLE_ARN!r}, endpoint_url={double.url!r}, region="us-east-1",
+        )
+        """
+    ) + textwrap.dedent(script)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().strip() == "waiting"
+        time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGINT)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from sts_double import StsDouble
+from sts_double import StsDouble, interrupted_child
 
 TESTS = Path(__file__).resolve().parent
 
@@ -126,34 +121,19 @@ def test_async_wait_does_not_block_the_event_loop(
 
 def test_ctrl_c_interrupts_a_blocking_wait(double: StsDouble) -> None:
     double.mode = "hang"
-    code = textwrap.dedent(
-        f"""
-        import sys, time
-        import cross_account
-        # A shell that started the tests in the background may have left SIGINT ignored.
-        import signal
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        s = cross_account.CrossAccountSession(
-            "arn:aws:iam::123456789012:role/DemoRole",
-            endpoint_url={double.url!r}, region="us-east-1",
-        )
+    proc = interrupted_child(
+        double,
+        """
         print("waiting", flush=True)
         started = time.monotonic()
         try:
             s.credentials()
         except KeyboardInterrupt:
-            print(f"interrupted after {{time.monotonic() - started:.2f}}", flush=True)
+            print(f"interrupted after {time.monotonic() - started:.2f}", flush=True)
             sys.exit(0)
         sys.exit(3)
-        """
+        """,
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "waiting"
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGINT)
     try:
         out, err = proc.communicate(timeout=10)
     finally:

@@ -76,6 +76,36 @@ def test_refusal_is_quarantined_and_bad_input_named(double: StsDouble) -> None:
         cross_account.Pool(rate_limit=0)
 
 
+def test_tenant_keywords_are_the_session_keywords(double: StsDouble) -> None:
+    pool = double_pool(double, rate_limit=500, burst=50)
+    # One parser for both faces: the same type errors, and a name neither takes is refused.
+    for call in (
+        lambda **kw: pool.credentials(tenant_arn(3), "id-3", **kw),
+        lambda **kw: cross_account.CrossAccountSession(tenant_arn(3), "id-3", **kw),
+    ):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'sesion_name'"):
+            call(sesion_name="typo")
+        with pytest.raises(TypeError, match="policy_arns must be a sequence of strings"):
+            call(policy_arns="arn:aws:iam::aws:policy/ReadOnlyAccess")
+    # Session-only keywords are not tenant keywords.
+    with pytest.raises(TypeError, match="unexpected keyword argument 'auto_refresh'"):
+        pool.credentials(tenant_arn(3), "id-3", auto_refresh=False)
+    # The same tags in another order are the same tenant: one call.
+    a = pool.credentials(tenant_arn(4), "id-4", tags={"a": "1", "b": "2"})
+    b = pool.credentials(tenant_arn(4), "id-4", tags={"b": "2", "a": "1"})
+    assert a.access_key_id == b.access_key_id
+    assert double.calls == 1
+
+
+@pytest.mark.parametrize("idle", [0.5, 0.0, -1.0, float("nan"), float("inf")])
+def test_idle_timeout_outside_the_rule_is_named(idle: float) -> None:
+    # Below 1 s is the core's rule; what no duration can hold is refused by the binding.
+    with pytest.raises(InvalidParameterError) as bad:
+        cross_account.Pool(idle_timeout=idle, endpoint_url="http://127.0.0.1:9")
+    assert bad.value.field == "idle_timeout"
+    assert "at least 1" in str(bad.value)
+
+
 def test_prefetch_returns_one_result_per_tenant(double: StsDouble) -> None:
     pool = double_pool(double, rate_limit=500, burst=50)
     results = pool.prefetch([(tenant_arn(i), f"id-{i}") for i in range(30)] + [("bad", None)])

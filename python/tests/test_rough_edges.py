@@ -292,6 +292,16 @@ def test_help_shows_every_keyword_and_method() -> None:
             assert f"{kw}:" in doc, f"{method}'s docstring does not describe {kw}"
 
 
+def test_every_keyword_help_shows_is_one_the_constructor_takes() -> None:
+    # help() shows a written text signature; the constructor parses **keywords (keywords.rs).
+    # Each keyword shown is taken (given as None: its default), and a misspelt one is refused.
+    params = inspect.signature(CrossAccountSession).parameters
+    shown = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY]
+    CrossAccountSession(ROLE_ARN, **dict.fromkeys(shown)).close()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'regoin'"):
+        CrossAccountSession(ROLE_ARN, regoin="us-east-1")
+
+
 def test_every_public_name_is_documented() -> None:
     for name in cross_account.__all__:
         if name == "__version__":

@@ -7,16 +7,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
-import textwrap
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import pytest
-from sts_double import StsDouble
+from sts_double import StsDouble, interrupted_child
 
 MARGIN = timedelta(seconds=30)
 
@@ -143,17 +141,9 @@ def test_fork_while_other_threads_are_inside_the_library(
 
 def test_ctrl_c_while_other_threads_wait_then_the_session_works(double: StsDouble) -> None:
     double.mode = "hang"
-    code = textwrap.dedent(
-        f"""
-        import sys, threading, time
-        import cross_account
-        # A shell that started the tests in the background may have left SIGINT ignored.
-        import signal
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        s = cross_account.CrossAccountSession(
-            "arn:aws:iam::123456789012:role/DemoRole",
-            endpoint_url={double.url!r}, region="us-east-1",
-        )
+    proc = interrupted_child(
+        double,
+        """
         results = []
         def waiter():
             try:
@@ -175,20 +165,10 @@ def test_ctrl_c_while_other_threads_wait_then_the_session_works(double: StsDoubl
         for t in threads:
             t.join(timeout=30)
         print(key, sorted(set(results)), flush=True)
-        """
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        """,
     )
     assert proc.stdout is not None and proc.stdin is not None
     try:
-        assert proc.stdout.readline().strip() == "waiting"
-        time.sleep(0.5)
-        os.kill(proc.pid, signal.SIGINT)
         assert proc.stdout.readline().strip() == "interrupted"
         double.mode = "ok"
         double.release()

@@ -26,6 +26,22 @@ def policy(**kwargs: Any) -> str:
     return trust.trust_policy(**kwargs)
 
 
+def allow_partner(condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A statement that lets PARTNER assume the role under ``condition`` (default: the
+    external ID)."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"AWS": PARTNER},
+        "Action": "sts:AssumeRole",
+        "Condition": condition or {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+    }
+
+
+def document(*statements: dict[str, Any]) -> dict[str, Any]:
+    """A policy document of ``statements``."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
 # --- API surface -------------------------------------------------------------------------
 
 
@@ -312,24 +328,16 @@ def test_evaluate_mfa_and_long_term_credentials() -> None:
     assert trust.evaluate(mfa, USER, EXTERNAL_ID).denied
 
     # From the IAM documentation: deny when MFA is "false"; long-term keys have no such key.
-    deny_without_mfa = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": PARTNER},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-            },
-            {
-                "Sid": "NoMfaNoEntry",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sts:AssumeRole",
-                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
-            },
-        ],
-    }
+    deny_without_mfa = document(
+        allow_partner(),
+        {
+            "Sid": "NoMfaNoEntry",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+    )
     denied = trust.evaluate(deny_without_mfa, USER, EXTERNAL_ID)
     assert denied.denied
     assert denied.statement == 1
@@ -347,17 +355,7 @@ def test_evaluate_names_the_sid() -> None:
 
 
 def test_evaluate_unknown_never_allows() -> None:
-    doc = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": PARTNER},
-                "Action": "sts:AssumeRole",
-                "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
-            }
-        ],
-    }
+    doc = document(allow_partner({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}))
     decision = trust.evaluate(doc, USER)
     assert decision.kind == "unknown"
     assert decision.unknown
@@ -421,12 +419,7 @@ def test_lint_every_kind() -> None:
     doc = {
         "Statement": [
             {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": PARTNER},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringLikeIfExists": {"sts:ExternalId": "abc*"}},
-            },
+            allow_partner({"StringLikeIfExists": {"sts:ExternalId": "abc*"}}),
         ]
     }
     codes = [w.code for w in trust.lint(doc)]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import local_sts  # tests/support, on sys.path from conftest.py
 import pytest
 import worker_tasks
 
@@ -26,9 +26,6 @@ TENANTS = 200
 TASKS = 2000
 WORKERS = 4
 BUDGET_S = 120  # each engine's whole run, cluster start included
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
-import local_sts  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 # The shared local-STS fixture; importing it into this conftest registers it with pytest.
+from aws_env import isolated_aws_env
 from scenario_fixture import scenario_path_fixture, unavailable  # noqa: F401
 
 
@@ -96,30 +97,16 @@ def cli_env(
     scenario: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[..., dict[str, str]]:
     """Environment for the AWS CLI: only the given keys, nothing from ~/.aws."""
-    empty = tmp_path_factory.mktemp("aws-cli-home")
-    (empty / "config").touch()
-    (empty / "credentials").touch()
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    base.update(
-        AWS_ENDPOINT_URL=scenario["endpoint_url"],
-        AWS_REGION=scenario["region"],
-        AWS_DEFAULT_REGION=scenario["region"],
-        AWS_CONFIG_FILE=str(empty / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(empty / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
+    home = tmp_path_factory.mktemp("aws-cli-home")
 
     def env(creds: Credentials) -> dict[str, str]:
-        e = dict(
-            base,
-            AWS_ACCESS_KEY_ID=creds["AccessKeyId"],
-            AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
+        return isolated_aws_env(
+            home,
+            region=scenario["region"],
+            endpoint_url=scenario["endpoint_url"],
+            keys=(creds["AccessKeyId"], creds["SecretAccessKey"]),
+            session_token=creds.get("SessionToken"),
         )
-        if "SessionToken" in creds:
-            e["AWS_SESSION_TOKEN"] = creds["SessionToken"]
-        return e
 
     return env
 

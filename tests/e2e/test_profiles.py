@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,9 +36,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+from aws_env import isolated_aws_env
+from built import cargo_built, fail_or_skip
 
 REPO = Path(__file__).resolve().parents[2]
 MFA_CODE = "123456"
@@ -50,33 +51,21 @@ HOPS = ("ProfilesHop1", "ProfilesHop2", "ProfilesHop3")
 CLIENTS = ("aws-cli", "boto3", "rust", "python", "cross-account-cli")
 
 
-def fail_or_skip(reason: str) -> NoReturn:
-    # A developer without the tools gets a skip; CI must never go green by skipping.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def binaries() -> dict[str, Path]:
     """The `cross-account` CLI and the `profile_identity` example, built from this tree."""
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
-    wanted = {"cli": target / "cross-account", "rust": target / "profile_identity"}
-    if shutil.which("cargo"):
-        built = subprocess.run(
-            ["cargo", "build", "-q", "-p", "cross-account-cli"]
-            + ["-p", "cross-account-examples", "--bin", "profile_identity"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-        if built.returncode != 0:
-            pytest.fail(f"cargo build failed:\n{built.stderr}")
-    for path in wanted.values():
-        if not path.is_file():
-            fail_or_skip(f"{path} is missing: run cargo build")
+    cli, rust = cargo_built(
+        [
+            "-p",
+            "cross-account-cli",
+            "-p",
+            "cross-account-examples",
+            "--bin",
+            "profile_identity",
+        ],
+        ["cross-account", "profile_identity"],
+    )
+    wanted = {"cli": cli, "rust": rust}
     if shutil.which("aws") is None:
         fail_or_skip("the aws CLI is not installed (scripts/ensure-python-deps)")
     try:
@@ -264,22 +253,16 @@ def cases(s: dict[str, Any], hops: dict[str, str], cli: Path) -> list[Case]:
 
 
 def case_env(s: dict[str, Any], home: Path, case: Case) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.pop("CROSS_ACCOUNT_EXTERNAL_ID", None)
-    env.update(
-        AWS_ENDPOINT_URL=s["endpoint_url"],
-        AWS_REGION=s["region"],
-        AWS_DEFAULT_REGION=s["region"],
-        AWS_CONFIG_FILE=str(home / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
+    env = isolated_aws_env(
+        home,
+        region=s["region"],
+        endpoint_url=s["endpoint_url"],
         XDG_CACHE_HOME=str(home / "cache"),
         # The AWS CLI caches assumed roles in ~/.aws/cli/cache, keyed without the source.
         HOME=str(home),
         MFA_CODE=MFA_CODE,
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
     )
+    env.pop("CROSS_ACCOUNT_EXTERNAL_ID", None)
     env.update(case.env)
     return env
 
@@ -314,6 +297,21 @@ class Outcome:
     expires_in: int | None = None
 
 
+def run_client(
+    argv: list[str], env: dict[str, str], check: bool = False, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One client run: output captured as text, bounded by CLIENT_TIMEOUT_S."""
+    return subprocess.run(
+        argv,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+        check=check,
+    )
+
+
 def run(client: str, case: Case, env: dict[str, str], bins: dict[str, Path]) -> Outcome:
     argv = {
         "aws-cli": ["aws", "sts", "get-caller-identity", "--profile", case.profile]
@@ -326,16 +324,8 @@ def run(client: str, case: Case, env: dict[str, str], bins: dict[str, Path]) -> 
         + (["--mfa-token", MFA_CODE] if case.expect_session == "nightly" else []),
     }[client]
     started = time.time()
-    done = subprocess.run(
-        argv,
-        env=env,
-        # The AWS CLI reads the MFA code from stdin when there is no terminal.
-        input=MFA_CODE + "\n",
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    # The AWS CLI reads the MFA code from stdin when there is no terminal.
+    done = run_client(argv, env, stdin=MFA_CODE + "\n")
     if done.returncode != 0:
         return Outcome(
             None,
@@ -489,12 +479,9 @@ def test_profiles_lists_role_profiles_without_secrets(
         + f"[profile one]\nrole_arn = {hop_roles['ProfilesHop1']}\ncredential_source = Environment\n"
     )
     (tmp_path / "credentials").write_text(case.credentials)
-    done = subprocess.run(
+    done = run_client(
         [str(binaries["cli"]), "profiles"],
-        env=case_env(scenario, tmp_path, case),
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
+        case_env(scenario, tmp_path, case),
         check=True,
     )
     lines = done.stdout.splitlines()
@@ -563,7 +550,7 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
     cli = binaries["cli"]
     case = Case("storm", "partner", "", "", "DemoRole")
     env = case_env(scenario, tmp_path, case)
-    snippet = subprocess.run(
+    snippet = run_client(
         [str(cli), "config-snippet", "--profile-name", "partner"]
         + [
             "--role-arn",
@@ -571,10 +558,7 @@ def test_no_fork_storm_with_aws_profile_set_to_the_snippet_profile(
             "--external-id",
             scenario["external_id"],
         ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
+        env,
         check=True,
     ).stdout
     (tmp_path / "config").write_text(snippet)
@@ -616,14 +600,7 @@ def test_a_credential_process_that_would_call_itself_stops_with_exit_2(
     # its arguments, as the outer run sets it), it refuses before anything else.
     digest = hashlib.sha256(b"".join(a.encode() + b"\0" for a in args[1:])).hexdigest()
     env["CROSS_ACCOUNT_CREDENTIAL_PROCESS"] = "00000000000000ff," + digest[:16]
-    inner = subprocess.run(
-        args,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    inner = run_client(args, env)
     assert inner.returncode == 2, inner.stderr
     assert "calling itself" in inner.stderr
     assert inner.stdout == ""
@@ -663,12 +640,9 @@ def test_profile_keyword_and_flag_use_the_profile_even_with_environment_keys(
     env["AWS_SECRET_ACCESS_KEY"] = scenario["admin_secret_access_key"]
 
     def python(role: str, external_id: str, profile: str) -> dict[str, Any]:
-        done = subprocess.run(
+        done = run_client(
             [sys.executable, "-c", PROFILE_KEYWORD, role, external_id, profile],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=CLIENT_TIMEOUT_S,
+            env,
             check=True,
         )
         return dict(json.loads(done.stdout))
@@ -691,36 +665,15 @@ def test_profile_keyword_and_flag_use_the_profile_even_with_environment_keys(
         "--external-id",
         scenario["external_id"],
     ]
-    assumed = subprocess.run(
-        cli + ["assume", "--profile", "base", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    assumed = run_client(cli + ["assume", "--profile", "base", *role], env)
     assert assumed.returncode == 0, assumed.stderr
     assert (
         role_and_session(json.loads(assumed.stdout)["AssumedRoleArn"])[0] == "DemoRole"
     )
-    unknown = subprocess.run(
-        cli + ["assume", "--profile", "nosuch", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    unknown = run_client(cli + ["assume", "--profile", "nosuch", *role], env)
     assert unknown.returncode == 2 and "ProfileNotFound" in unknown.stderr, (
         unknown.stderr
     )
-    doctor = subprocess.run(
-        cli + ["doctor", "--profile", "base", *role],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLIENT_TIMEOUT_S,
-        check=False,
-    )
+    doctor = run_client(cli + ["doctor", "--profile", "base", *role], env)
     assert scenario["partner_user_arn"] in doctor.stdout, doctor.stdout
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr

@@ -24,15 +24,15 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
+from built import cargo_built, fail_or_skip
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_STS = REPO / "tests" / "support" / "local_sts.py"
@@ -44,34 +44,13 @@ WRONG = "not-the-external-id"
 NEAR_MISSES = [RIGHT.lower(), RIGHT + "X", RIGHT[:-1], "X" + RIGHT]
 
 
-def fail_or_skip(reason: str) -> NoReturn:
-    # A developer without the tools gets a skip; CI must never go green by skipping.
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def cli_bin() -> Path:
     """The `cross-account` binary, built (incrementally) from this tree."""
     given = os.environ.get("CROSS_ACCOUNT_CLI")
     if given:
         return Path(given)
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    binary = target / "debug" / "cross-account"
-    if shutil.which("cargo"):
-        built = subprocess.run(
-            ["cargo", "build", "-q", "-p", "cross-account-cli"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-        )
-        if built.returncode != 0:
-            pytest.fail(f"cargo build -p cross-account-cli failed:\n{built.stderr}")
-    if not binary.is_file():
-        fail_or_skip(f"{binary} is missing: run `cargo build -p cross-account-cli`")
+    (binary,) = cargo_built(["-p", "cross-account-cli"], ["cross-account"])
     return binary
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_env import isolated_aws_env
 
 REPO = Path(__file__).resolve().parents[2]
 READ = (
@@ -94,18 +95,15 @@ def test_wheel_installs_and_reads_credentials_without_rust(
     path = str(bin_dir)
     for tool in ("cargo", "rustc", "rustup", "maturin"):
         assert shutil.which(tool, path=path) is None, tool
-    env = {
-        "PATH": path,
-        "HOME": str(tmp_path),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "AWS_ACCESS_KEY_ID": scenario["partner_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": scenario["partner_secret_access_key"],
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }
+    env = isolated_aws_env(
+        tmp_path / "aws",
+        keys=(scenario["partner_access_key_id"], scenario["partner_secret_access_key"]),
+        base={
+            "PATH": path,
+            "HOME": str(tmp_path),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        },
+    )
     start = time.monotonic()
     subprocess.run(
         [

@@ -37,6 +37,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from aws_env import isolated_aws_env
+
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 DEFAULT_EXTERNAL_ID = "ExternalId123"
@@ -251,6 +253,15 @@ def clients(endpoint: str, key_id: str, secret: str) -> Any:
     return lambda service: session.client(service, endpoint_url=endpoint)
 
 
+def admin_iam(scenario: dict[str, Any]) -> Any:
+    """An IAM client of the running server signed by the scenario's admin user."""
+    return clients(
+        scenario["endpoint_url"],
+        scenario["admin_access_key_id"],
+        scenario["admin_secret_access_key"],
+    )("iam")
+
+
 def seed(endpoint: str, external_id: str) -> dict[str, str]:
     # Auth is still off here, so any credentials do; they only need to sign.
     client = clients(endpoint, "AKIAIOSFODNN7EXAMPLE", "bootstrap-secret")
@@ -325,11 +336,7 @@ def setup_tenants(
     """
     from botocore.exceptions import ClientError
 
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     trust = policy(
         {
             "Effect": "Allow",
@@ -407,32 +414,23 @@ def cmd_start(args: argparse.Namespace) -> None:
     }
     scenario_path = state_dir / SCENARIO_FILE
     scenario_path.write_text(json.dumps(scenario, indent=2) + "\n")
-    # Empty files so neither the CLI nor an SDK picks up the user's ~/.aws.
-    config_file, credentials_file = (
-        state_dir / "aws-config",
-        state_dir / "aws-credentials",
-    )
-    config_file.touch()
-    credentials_file.touch()
-
+    # Nothing from the user's ~/.aws or shell: only the partner's keys and the endpoint.
     exports = {
         "CROSS_ACCOUNT_TEST_SCENARIO": str(scenario_path),
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": ids["partner_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": ids["partner_secret_access_key"],
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(config_file),
-        "AWS_SHARED_CREDENTIALS_FILE": str(credentials_file),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_PROXY": os.environ["NO_PROXY"],
-        "no_proxy": os.environ["no_proxy"],
+        **isolated_aws_env(
+            state_dir / "aws",
+            region=REGION,
+            endpoint_url=endpoint,
+            keys=(ids["partner_access_key_id"], ids["partner_secret_access_key"]),
+            base={},
+        ),
     }
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
-    # A caller's profile or session token would otherwise override or break
-    # the partner keys above.
-    print("unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN")
+    # A caller's profile or session token would otherwise override or break the keys above.
+    stale = sorted(k for k in os.environ if k.startswith("AWS_") and k not in exports)
+    if stale:
+        print(f"unset {' '.join(stale)}")
     log(f"moto server pid {proc.pid} listening on {endpoint} with IAM auth on")
 
 
@@ -450,11 +448,7 @@ def cmd_setup_role(args: argparse.Namespace) -> None:
     from botocore.exceptions import ClientError
 
     scenario = json.loads((Path(args.state_dir) / SCENARIO_FILE).read_text())
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     trust = Path(args.trust_policy).read_text()
     try:
         role = iam.create_role(RoleName=args.role_name, AssumeRolePolicyDocument=trust)[
@@ -485,11 +479,7 @@ def cmd_setup_tenants(args: argparse.Namespace) -> None:
     from botocore.exceptions import ClientError
 
     scenario = json.loads((Path(args.state_dir) / SCENARIO_FILE).read_text())
-    iam = clients(
-        scenario["endpoint_url"],
-        scenario["admin_access_key_id"],
-        scenario["admin_secret_access_key"],
-    )("iam")
+    iam = admin_iam(scenario)
     tenants = []
     for i in range(args.count):
         name = f"{args.prefix}{i:05d}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from built import fail_or_skip
 
 LOCAL_STS = Path(__file__).resolve().with_name("local_sts.py")
 START_TIMEOUT_S = 600  # generous: a fresh machine may pip-install moto first
@@ -22,9 +23,7 @@ START_TIMEOUT_S = 600  # generous: a fresh machine may pip-install moto first
 
 def unavailable(reason: str) -> NoReturn:
     """Skip, or fail under CI, because the local STS emulator cannot be used."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"local STS emulator unavailable: {reason}", pytrace=False)
-    pytest.skip(f"local STS emulator unavailable: {reason}")
+    fail_or_skip(f"local STS emulator unavailable: {reason}")
 
 
 def _harness(*args: str) -> subprocess.CompletedProcess[str]:

@@ -56,6 +56,29 @@ def chk(principal, expect, external_id=None, mfa=False, principal_role_arn=None)
     return c
 
 
+def github(sub=None, aud=True, action="sts:AssumeRoleWithWebIdentity"):
+    """A statement trusting GitHub Actions' OIDC provider: its audience unless ``aud`` is
+    False, and the ``sub`` pattern (StringLike) when given."""
+    condition = {}
+    if aud:
+        condition["StringEquals"] = {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+        }
+    if sub is not None:
+        condition["StringLike"] = {"token.actions.githubusercontent.com:sub": sub}
+    return allow({"Federated": GH}, action, condition)
+
+
+def only_with(external_id):
+    """The checks of a guarded policy: the agreed ID lets the partner in; none or a guess not."""
+    return [
+        chk(SESSION, "allowed", external_id),
+        chk(SESSION, "denied"),
+        chk(SESSION, "denied", GUESS),
+    ]
+
+
+GUESS = "guess-0000000000"
 ACC = {"AWS": f"arn:aws:iam::{P}:root"}
 cases = []
 
@@ -89,11 +112,7 @@ case(
         },
     },
     [],
-    [
-        chk(SESSION, "allowed", "UniqueIdAssignedByExampleCorp"),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with("UniqueIdAssignedByExampleCorp"),
 )
 case(
     "aws-doc-mfa",
@@ -175,20 +194,7 @@ case(
 case(
     "aws-doc-github-oidc",
     "IAM User Guide, 'Configuring a role for GitHub OIDC identity provider'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*"
-                },
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:*")),
     [],
 )
 case(
@@ -294,36 +300,28 @@ case(
     "issue 18 gap 2: Allow root + Deny if StringNotEquals sts:ExternalId",
     doc(allow(ACC), deny("*", condition=ext(X, "StringNotEquals"))),
     [],
-    [
-        chk(SESSION, "allowed", X),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with(X),
 )
 case(
     "deny-guard-null",
     "Deny when sts:ExternalId is absent, but any value passes",
     doc(allow(ACC), deny("*", condition={"Null": {"sts:ExternalId": "true"}})),
     ["confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "deny-guard-if-exists",
     "Deny with StringNotEqualsIfExists: an absent ID makes the Deny apply",
     doc(allow(ACC), deny("*", condition=ext(X, "StringNotEqualsIfExists"))),
     [],
-    [
-        chk(SESSION, "allowed", X),
-        chk(SESSION, "denied"),
-        chk(SESSION, "denied", "guess-0000000000"),
-    ],
+    only_with(X),
 )
 case(
     "if-exists",
     "StringEqualsIfExists sts:ExternalId",
     doc(allow(ACC, condition=ext(X, "StringEqualsIfExists"))),
     ["external-id-if-exists", "confused-deputy"],
-    [chk(SESSION, "allowed"), chk(SESSION, "denied", "guess-0000000000")],
+    [chk(SESSION, "allowed"), chk(SESSION, "denied", GUESS)],
 )
 case(
     "for-all-values",
@@ -337,7 +335,7 @@ case(
     "Null sts:ExternalId false: any ID",
     doc(allow(ACC, condition={"Null": {"sts:ExternalId": "false"}})),
     ["confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "not-equals-allow",
@@ -358,7 +356,7 @@ case(
     "issue 18 gap 5: StringLike sts:ExternalId '*'",
     doc(allow(ACC, condition=ext("*", "StringLike"))),
     ["external-id-wildcard", "confused-deputy"],
-    [chk(SESSION, "denied"), chk(SESSION, "allowed", "guess-0000000000")],
+    [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
 )
 case(
     "two-statements-one-open",
@@ -478,73 +476,31 @@ case(
 case(
     "github-no-sub",
     "issue 18 gap 1: GitHub OIDC without a sub condition",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                }
-            },
-        )
-    ),
+    doc(github()),
     ["oidc-sub-missing"],
 )
 case(
     "github-sub-star",
     "issue 18 gap 1: GitHub OIDC with sub '*'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {"token.actions.githubusercontent.com:sub": "*"},
-            },
-        )
-    ),
+    doc(github(sub="*")),
     ["oidc-sub-wildcard"],
 )
 case(
     "github-sub-any-org",
     "GitHub OIDC with sub 'repo:*'",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
-            },
-        )
-    ),
+    doc(github(sub="repo:*")),
     ["oidc-sub-wildcard"],
 )
 case(
     "github-no-aud",
     "GitHub OIDC with sub but no aud",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRoleWithWebIdentity",
-            {
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:ref:refs/heads/main"
-                }
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:ref:refs/heads/main", aud=False)),
     ["oidc-aud-missing"],
 )
 case(
     "github-no-conditions",
     "GitHub OIDC with no condition at all",
-    doc(allow({"Federated": GH}, "sts:AssumeRoleWithWebIdentity")),
+    doc(github(aud=False)),
     ["oidc-sub-missing", "oidc-aud-missing"],
 )
 case(
@@ -589,20 +545,7 @@ case(
 case(
     "federated-assume-role",
     "issue 18 gap 1: Federated principal with sts:AssumeRole",
-    doc(
-        allow(
-            {"Federated": GH},
-            "sts:AssumeRole",
-            {
-                "StringEquals": {
-                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                },
-                "StringLike": {
-                    "token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*"
-                },
-            },
-        )
-    ),
+    doc(github(sub="repo:octo-org/octo-repo:*", action="sts:AssumeRole")),
     ["principal-action-mismatch"],
 )
 case(

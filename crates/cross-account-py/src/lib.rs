@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod arn;
 mod credentials;
 mod errors;
+mod keywords;
 mod logging;
 mod mfa;
 mod pool;
@@ -17,6 +18,7 @@ mod runtime;
 mod session;
 mod spec;
 mod trust;
+mod wait;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

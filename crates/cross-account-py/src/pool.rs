@@ -3,21 +3,19 @@
 //! Like the session class it keeps its constructor's arguments, so a forked child rebuilds
 //! the core pool on its own runtime; every method is a call into the core.
 
-use std::sync::mpsc::{sync_channel, RecvTimeoutError};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cross_account::{CrossAccountPool as Core, SessionOptions, TemporaryCredentials};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use pyo3_async_runtimes::TaskLocals;
 
 use crate::credentials::Credentials;
 use crate::errors::{self, to_py_err};
-use crate::runtime::{self, LoopHandle, PyRuntime};
-
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
+use crate::keywords::{self, Keywords};
+use crate::runtime;
+use crate::wait;
 
 struct Params {
     rate_limit: f64,
@@ -37,16 +35,19 @@ impl Params {
             .max_in_flight(self.max_in_flight)
             .max_sessions(self.max_sessions)
             .runtime_handle(runtime::handle()?);
-        b = match self.idle_timeout {
+        // The range rule (at least 1 second) is the core's; only what no Duration can hold
+        // (negative, NaN, infinite) is refused here.
+        b = match self.idle_timeout.map(Duration::try_from_secs_f64) {
             None => b.no_idle_timeout(),
-            Some(secs) if secs.is_finite() && secs >= 1.0 => {
-                b.idle_timeout(Duration::from_secs_f64(secs))
-            }
-            Some(secs) => {
+            Some(Ok(idle)) => b.idle_timeout(idle),
+            Some(Err(_)) => {
                 return Err(errors::invalid(
                     py,
                     "idle_timeout",
-                    format!("must be at least 1 second (or None for never), but it is {secs}"),
+                    format!(
+                        "must be a finite number of seconds, at least 1 (or None for never), but it is {}",
+                        self.idle_timeout.unwrap_or_default()
+                    ),
                 ))
             }
         };
@@ -65,60 +66,30 @@ impl Params {
 pub struct Pool {
     params: Params,
     slot: Mutex<(u64, Option<Core>)>,
-    /// One botocore loader for every tenant's boto3 session (see `_pool_boto3.py`).
-    loader: OnceLock<Py<PyAny>>,
-}
-
-/// The keywords of one tenant, as `SessionOptions`.
-#[allow(clippy::too_many_arguments)]
-fn tenant_options(
-    py: Python<'_>,
-    pool_profile: Option<&str>,
-    role_arn: String,
-    external_id: Option<String>,
-    session_name: Option<String>,
-    duration_seconds: Option<i64>,
-    region: Option<String>,
-    endpoint_url: Option<String>,
-    profile: Option<String>,
-    policy: Option<String>,
-    policy_arns: Option<Vec<String>>,
-    tags: Option<std::collections::BTreeMap<String, String>>,
-    transitive_tag_keys: Option<Vec<String>>,
-    source_identity: Option<String>,
-) -> PyResult<SessionOptions> {
-    let duration = match duration_seconds {
-        None => None,
-        Some(secs) => Some(Duration::from_secs(u64::try_from(secs).map_err(|_| {
-            errors::invalid(
-                py,
-                "duration",
-                format!("must be 900 to 43200 seconds (15 minutes to 12 hours), but it is {secs} seconds"),
-            )
-        })?)),
-    };
-    // Exhaustive: a new option fails to compile here until Python can pass it.
-    Ok(SessionOptions {
-        role_arn,
-        external_id,
-        session_name,
-        duration,
-        policy,
-        policy_arns: policy_arns.unwrap_or_default(),
-        // Sorted, so the same tags in another order are the same tenant.
-        tags: tags.map(|t| t.into_iter().collect()).unwrap_or_default(),
-        transitive_tag_keys: transitive_tag_keys.unwrap_or_default(),
-        source_identity,
-        mfa_serial: None,
-        region,
-        endpoint_url,
-        profile: profile.or_else(|| pool_profile.map(str::to_string)),
-        credential_source: None,
-        source_role: None,
-    })
 }
 
 impl Pool {
+    /// The options of one tenant from a per-tenant method's arguments; the pool's `profile`
+    /// is the default source.
+    fn tenant(
+        &self,
+        py: Python<'_>,
+        caller: &str,
+        role_arn: String,
+        external_id: Option<Bound<'_, PyAny>>,
+        keywords: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<SessionOptions> {
+        let mut options = Keywords::new(caller, keywords, &[keywords::ROLE])?.options(
+            py,
+            role_arn,
+            external_id,
+        )?;
+        if options.profile.is_none() {
+            options.profile.clone_from(&self.params.profile);
+        }
+        Ok(options)
+    }
+
     fn core(&self, py: Python<'_>) -> PyResult<Core> {
         let generation = runtime::generation();
         let mut slot = self.lock();
@@ -143,37 +114,6 @@ impl Pool {
 
     fn lock(&self) -> MutexGuard<'_, (u64, Option<Core>)> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `work` on the runtime and waits with the GIL released, answering Ctrl-C.
-    fn block_on<T: Send + 'static>(
-        py: Python<'_>,
-        work: impl std::future::Future<Output = T> + Send + 'static,
-    ) -> PyResult<T> {
-        let handle = runtime::handle()?;
-        let (tx, mut rx) = sync_channel(1);
-        handle.spawn(async move {
-            let _ = tx.send(work.await);
-        });
-        loop {
-            let (back, received) = py.detach(move || {
-                let received = rx.recv_timeout(SIGNAL_POLL);
-                if received.is_err() {
-                    runtime::park_if_exiting();
-                }
-                (rx, received)
-            });
-            rx = back;
-            match received {
-                Ok(v) => return Ok(v),
-                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(PyRuntimeError::new_err(
-                        "the pool's task ended without an answer (the runtime is shutting down)",
-                    ))
-                }
-            }
-        }
     }
 }
 
@@ -217,131 +157,51 @@ impl Pool {
         Ok(Pool {
             params,
             slot: Mutex::new((runtime::generation(), Some(core))),
-            loader: OnceLock::new(),
         })
     }
 
     /// The tenant's credentials: from the pool's cache when fresh (no lock), else after its one
     /// call in flight, paced by the budget; blocks with the GIL released.
-    #[pyo3(signature = (
-        role_arn,
-        external_id = None,
-        *,
-        session_name = None,
-        duration_seconds = None,
-        region = None,
-        endpoint_url = None,
-        profile = None,
-        policy = None,
-        policy_arns = None,
-        tags = None,
-        transitive_tag_keys = None,
-        source_identity = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (role_arn, external_id = None, **keywords))]
     fn credentials(
         &self,
         py: Python<'_>,
         role_arn: String,
-        external_id: Option<String>,
-        session_name: Option<String>,
-        duration_seconds: Option<i64>,
-        region: Option<String>,
-        endpoint_url: Option<String>,
-        profile: Option<String>,
-        policy: Option<String>,
-        policy_arns: Option<Vec<String>>,
-        tags: Option<std::collections::BTreeMap<String, String>>,
-        transitive_tag_keys: Option<Vec<String>>,
-        source_identity: Option<String>,
+        external_id: Option<Bound<'_, PyAny>>,
+        keywords: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Credentials> {
-        let options = tenant_options(
-            py,
-            self.params.profile.as_deref(),
-            role_arn,
-            external_id,
-            session_name,
-            duration_seconds,
-            region,
-            endpoint_url,
-            profile,
-            policy,
-            policy_arns,
-            tags,
-            transitive_tag_keys,
-            source_identity,
-        )?;
+        let options = self.tenant(py, "Pool.credentials", role_arn, external_id, keywords)?;
         if let Some(creds) = self.cached(&options) {
             return Ok(Credentials::new(creds));
         }
         let core = self.core(py)?;
-        Self::block_on(py, async move { core.credentials(&options).await })?
+        wait::block_on(py, "pool", async move { core.credentials(&options).await })?
             .map(Credentials::new)
             .map_err(|e| to_py_err(py, e))
     }
 
     /// Awaitable `credentials()`: the call runs on the pool's runtime, never on the event loop.
-    #[pyo3(signature = (
-        role_arn,
-        external_id = None,
-        *,
-        session_name = None,
-        duration_seconds = None,
-        region = None,
-        endpoint_url = None,
-        profile = None,
-        policy = None,
-        policy_arns = None,
-        tags = None,
-        transitive_tag_keys = None,
-        source_identity = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (role_arn, external_id = None, **keywords))]
     fn credentials_async<'py>(
         &self,
         py: Python<'py>,
         role_arn: String,
-        external_id: Option<String>,
-        session_name: Option<String>,
-        duration_seconds: Option<i64>,
-        region: Option<String>,
-        endpoint_url: Option<String>,
-        profile: Option<String>,
-        policy: Option<String>,
-        policy_arns: Option<Vec<String>>,
-        tags: Option<std::collections::BTreeMap<String, String>>,
-        transitive_tag_keys: Option<Vec<String>>,
-        source_identity: Option<String>,
+        external_id: Option<Bound<'py, PyAny>>,
+        keywords: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = tenant_options(
+        let options = self.tenant(
             py,
-            self.params.profile.as_deref(),
+            "Pool.credentials_async",
             role_arn,
             external_id,
-            session_name,
-            duration_seconds,
-            region,
-            endpoint_url,
-            profile,
-            policy,
-            policy_arns,
-            tags,
-            transitive_tag_keys,
-            source_identity,
+            keywords,
         )?;
         if let Some(creds) = self.cached(&options) {
-            let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
-            fut.call_method1("set_result", (Credentials::new(creds),))?;
-            return Ok(fut);
+            return wait::ready(py, Credentials::new(creds));
         }
-        runtime::handle()?;
         let core = self.core(py)?;
-        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
-        let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
-            .copy_context(py)?;
-        pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
+        wait::awaitable(
             py,
-            locals,
             async move { Ok(Outcome(core.credentials(&options).await)) },
         )
     }
@@ -362,7 +222,7 @@ impl Pool {
             })
             .collect();
         let core = self.core(py)?;
-        let results = Self::block_on(py, async move { core.prefetch(keys).await })?;
+        let results = wait::block_on(py, "pool", async move { core.prefetch(keys).await })?;
         let out = PyList::empty(py);
         for r in results {
             match r {
@@ -376,56 +236,17 @@ impl Pool {
     /// The onboarding check of one tenant role: it must accept the right external ID, refuse
     /// none and a wrong one (else a confused-deputy finding), and belong to the ARN's account.
     /// Returns a dict with `verdict` and one entry per check (`passed`, `hint`).
-    #[pyo3(signature = (
-        role_arn,
-        external_id = None,
-        *,
-        session_name = None,
-        duration_seconds = None,
-        region = None,
-        endpoint_url = None,
-        profile = None,
-        policy = None,
-        policy_arns = None,
-        tags = None,
-        transitive_tag_keys = None,
-        source_identity = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (role_arn, external_id = None, **keywords))]
     fn verify<'py>(
         &self,
         py: Python<'py>,
         role_arn: String,
-        external_id: Option<String>,
-        session_name: Option<String>,
-        duration_seconds: Option<i64>,
-        region: Option<String>,
-        endpoint_url: Option<String>,
-        profile: Option<String>,
-        policy: Option<String>,
-        policy_arns: Option<Vec<String>>,
-        tags: Option<std::collections::BTreeMap<String, String>>,
-        transitive_tag_keys: Option<Vec<String>>,
-        source_identity: Option<String>,
+        external_id: Option<Bound<'py, PyAny>>,
+        keywords: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let options = tenant_options(
-            py,
-            self.params.profile.as_deref(),
-            role_arn,
-            external_id,
-            session_name,
-            duration_seconds,
-            region,
-            endpoint_url,
-            profile,
-            policy,
-            policy_arns,
-            tags,
-            transitive_tag_keys,
-            source_identity,
-        )?;
+        let options = self.tenant(py, "Pool.verify", role_arn, external_id, keywords)?;
         let core = self.core(py)?;
-        let report = Self::block_on(py, async move { core.verify(&options).await })?
+        let report = wait::block_on(py, "pool", async move { core.verify(&options).await })?
             .map_err(|e| to_py_err(py, e))?;
         py.import("json")?
             .call_method1("loads", (report.to_json().to_string(),))
@@ -483,18 +304,6 @@ impl Pool {
     ) -> PyResult<Bound<'py, PyAny>> {
         let session = Self::boto3_session(slf, role_arn, external_id, region_name, options)?;
         session.call_method1("client", (service,))
-    }
-
-    /// The shared botocore loader (created on first use).
-    fn _botocore_loader<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(l) = self.loader.get() {
-            return Ok(l.bind(py).clone());
-        }
-        let loader = py
-            .import("botocore.loaders")?
-            .call_method0("create_loader")?;
-        let _ = self.loader.set(loader.clone().unbind());
-        Ok(self.loader.get().map_or(loader, |l| l.bind(py).clone()))
     }
 
     fn __repr__(&self) -> String {

@@ -5,29 +5,35 @@
 //! ship them to another process; every method is a call into the core.
 
 use std::ffi::CString;
-use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cross_account::{
-    CrossAccountSession as Core, SessionDuration, SessionOptions, SharedConfig, SharedConfigFiles,
+    CrossAccountSession as Core, SessionOptions, SharedConfig, SharedConfigFiles,
     TemporaryCredentials,
 };
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning};
+use pyo3::exceptions::PyUserWarning;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
-use pyo3_async_runtimes::TaskLocals;
+use pyo3::types::{PyDict, PyString};
 use tokio::sync::watch;
 
 use crate::arn::RoleArn;
 use crate::credentials::{utc_datetime, Credentials};
 use crate::errors::{self, to_py_err};
+use crate::keywords::{self, opt_bool, opt_timeout, type_error, Keywords};
 use crate::mfa::PyMfaToken;
-use crate::runtime::{self, LoopHandle, PyRuntime};
+use crate::runtime;
 use crate::spec::SessionSpec;
+use crate::wait;
 
-/// How often a blocking wait wakes up to let Python handle signals (Ctrl-C).
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
+/// The keywords only a session takes, beside `keywords::ROLE`.
+const SESSION_ONLY: &[&str] = &[
+    "mfa_serial",
+    "mfa_token_provider",
+    "auto_refresh",
+    "source_session",
+    "credential_source",
+];
 
 /// What a session is built from: the core's options plus what only exists in this process.
 pub(crate) struct Config {
@@ -313,130 +319,6 @@ impl CrossAccountSession {
     }
 }
 
-fn type_error(name: &str, what: &str, got: &Bound<'_, PyAny>) -> PyErr {
-    let type_name = got
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".to_string());
-    PyTypeError::new_err(format!("{name} must be {what}, not {type_name}"))
-}
-
-fn opt_str(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<String>> {
-    match v {
-        None => Ok(None),
-        Some(v) if v.is_none() => Ok(None),
-        Some(v) if v.is_instance_of::<PyString>() => v.extract().map(Some),
-        Some(v) => Err(type_error(name, "a str or None", &v)),
-    }
-}
-
-fn opt_list(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-    const WHAT: &str = "a sequence of strings";
-    match v {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_none() => Ok(Vec::new()),
-        Some(v) if v.is_instance_of::<PyString>() => Err(PyTypeError::new_err(format!(
-            "{name} must be {WHAT}, not a single string (wrap it in a list)"
-        ))),
-        Some(v) => v
-            .try_iter()
-            .map_err(|_| type_error(name, WHAT, &v))?
-            .map(|item| {
-                let item = item?;
-                if item.is_instance_of::<PyString>() {
-                    item.extract::<String>()
-                } else {
-                    Err(type_error(&format!("each item of {name}"), "a str", &item))
-                }
-            })
-            .collect(),
-    }
-}
-
-fn opt_tags(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
-    const WHAT: &str = "a mapping of str to str, such as {'team': 'data'}";
-    match v {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_none() => Ok(Vec::new()),
-        Some(v) => {
-            if !v.hasattr("items")? {
-                return Err(type_error("tags", WHAT, &v));
-            }
-            v.call_method0("items")?
-                .try_iter()?
-                .map(|item| {
-                    let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
-                    match (key.cast::<PyString>(), value.cast::<PyString>()) {
-                        (Ok(k), Ok(v)) => Ok((k.to_string(), v.to_string())),
-                        (Err(_), _) => Err(type_error("each key of tags", "a str", &key)),
-                        (_, Err(_)) => Err(type_error("each value of tags", "a str", &value)),
-                    }
-                })
-                .collect()
-        }
-    }
-}
-
-fn opt_bool(name: &str, v: Option<Bound<'_, PyAny>>, default: bool) -> PyResult<bool> {
-    match v {
-        None => Ok(default),
-        Some(v) if v.is_instance_of::<PyBool>() => v.extract(),
-        Some(v) => Err(type_error(name, "True or False", &v)),
-    }
-}
-
-/// `duration_seconds`: an int (not a bool), any size; the range rule is the core's.
-fn opt_duration(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    if v.is_instance_of::<PyBool>() || !v.is_instance_of::<PyInt>() {
-        return Err(type_error(
-            "duration_seconds",
-            "an int number of seconds",
-            &v,
-        ));
-    }
-    match v.extract::<u64>() {
-        Ok(secs) => Ok(Some(Duration::from_secs(secs))),
-        // Negative or beyond u64: out of range whatever the exact rule.
-        Err(_) => Err(errors::invalid(
-            py,
-            "duration",
-            format!(
-                "must be {} to {} seconds (15 minutes to 12 hours), but it is {v} seconds",
-                SessionDuration::MIN.as_secs(),
-                SessionDuration::MAX.as_secs()
-            ),
-        )),
-    }
-}
-
-/// `timeout`: seconds (int or float, > 0) or None.
-fn opt_timeout(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    if v.is_instance_of::<PyBool>()
-        || !(v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>())
-    {
-        return Err(type_error("timeout", "a number of seconds or None", &v));
-    }
-    let secs: f64 = v.extract()?;
-    Duration::try_from_secs_f64(secs)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .map(Some)
-        .ok_or_else(|| {
-            errors::invalid(
-                py,
-                "timeout",
-                format!("must be a positive, finite number of seconds, but it is {v}"),
-            )
-        })
-}
-
 fn mfa_provider(
     py: Python<'_>,
     has_serial: bool,
@@ -464,51 +346,26 @@ fn mfa_provider(
 #[pymethods]
 impl CrossAccountSession {
     #[new]
-    #[pyo3(signature = (
-        role_arn,
-        external_id = None,
-        *,
-        session_name = None,
-        duration_seconds = None,
-        region = None,
-        endpoint_url = None,
-        profile = None,
-        policy = None,
-        policy_arns = None,
-        tags = None,
-        transitive_tag_keys = None,
-        source_identity = None,
-        mfa_serial = None,
-        mfa_token_provider = None,
-        auto_refresh = None,
-        source_session = None,
-        credential_source = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    // The keywords are parsed from `**keywords` (keywords.rs); help() and inspect show them.
+    #[pyo3(
+        signature = (role_arn, external_id = None, **keywords),
+        text_signature = "(role_arn, external_id=None, *, session_name=None, \
+            duration_seconds=None, region=None, endpoint_url=None, profile=None, policy=None, \
+            policy_arns=None, tags=None, transitive_tag_keys=None, source_identity=None, \
+            mfa_serial=None, mfa_token_provider=None, auto_refresh=None, source_session=None, \
+            credential_source=None)"
+    )]
     fn new(
         py: Python<'_>,
         role_arn: Bound<'_, PyAny>,
         external_id: Option<Bound<'_, PyAny>>,
-        session_name: Option<Bound<'_, PyAny>>,
-        duration_seconds: Option<Bound<'_, PyAny>>,
-        region: Option<Bound<'_, PyAny>>,
-        endpoint_url: Option<Bound<'_, PyAny>>,
-        profile: Option<Bound<'_, PyAny>>,
-        policy: Option<Bound<'_, PyAny>>,
-        policy_arns: Option<Bound<'_, PyAny>>,
-        tags: Option<Bound<'_, PyAny>>,
-        transitive_tag_keys: Option<Bound<'_, PyAny>>,
-        source_identity: Option<Bound<'_, PyAny>>,
-        mfa_serial: Option<Bound<'_, PyAny>>,
-        mfa_token_provider: Option<Bound<'_, PyAny>>,
-        auto_refresh: Option<Bound<'_, PyAny>>,
-        source_session: Option<Bound<'_, PyAny>>,
-        credential_source: Option<Bound<'_, PyAny>>,
+        keywords: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let credential_source = opt_str("credential_source", credential_source)?
-            .map(|v| v.parse::<cross_account::CredentialSource>())
-            .transpose()
-            .map_err(|e| to_py_err(py, e))?;
+        let kw = Keywords::new(
+            "CrossAccountSession",
+            keywords,
+            &[keywords::ROLE, SESSION_ONLY],
+        )?;
         let role_arn = match role_arn.cast::<PyString>() {
             Ok(s) => s.to_string(),
             Err(_) => match role_arn.cast::<RoleArn>() {
@@ -516,7 +373,7 @@ impl CrossAccountSession {
                 Err(_) => return Err(type_error("role_arn", "a str or RoleArn", &role_arn)),
             },
         };
-        let source_session = match source_session.filter(|s| !s.is_none()) {
+        let source_session = match kw.get("source_session")? {
             None => None,
             Some(s) => match s.cast::<CrossAccountSession>() {
                 Ok(s) => Some(s.clone().unbind()),
@@ -529,27 +386,8 @@ impl CrossAccountSession {
                 }
             },
         };
-        // Exhaustive on purpose: a new core option fails to compile here until it has a
-        // keyword (or a stated reason not to).
-        let mut options = SessionOptions {
-            role_arn,
-            external_id: opt_str("external_id", external_id)?,
-            session_name: opt_str("session_name", session_name)?,
-            duration: opt_duration(py, duration_seconds)?,
-            policy: opt_str("policy", policy)?,
-            policy_arns: opt_list("policy_arns", policy_arns)?,
-            tags: opt_tags(tags)?,
-            transitive_tag_keys: opt_list("transitive_tag_keys", transitive_tag_keys)?,
-            source_identity: opt_str("source_identity", source_identity)?,
-            mfa_serial: opt_str("mfa_serial", mfa_serial)?,
-            region: opt_str("region", region)?,
-            endpoint_url: opt_str("endpoint_url", endpoint_url)?,
-            profile: opt_str("profile", profile)?,
-            credential_source,
-            // The first hop of a chain is `source_session` (a live session, cache shared);
-            // `spec()` folds it into `source_role` for other processes.
-            source_role: None,
-        };
+        let mut options = kw.options(py, role_arn, external_id)?;
+        let mfa_token_provider = kw.get("mfa_token_provider")?;
         let mfa = mfa_provider(py, options.mfa_serial.is_some(), mfa_token_provider)?;
         // `profile=` as boto3's `profile_name=`: the profile's credentials are the source; a
         // role profile's chain becomes the first hop. An unknown profile is an error now.
@@ -562,7 +400,7 @@ impl CrossAccountSession {
         let config = Config {
             options,
             mfa,
-            auto_refresh: opt_bool("auto_refresh", auto_refresh, true)?,
+            auto_refresh: opt_bool("auto_refresh", kw.get("auto_refresh")?, true)?,
             source_session,
             profile_files: None,
         };
@@ -702,34 +540,10 @@ impl CrossAccountSession {
         if let Some(creds) = self.cached(py)? {
             return Ok(Credentials::new(creds));
         }
-        let handle = runtime::handle()?;
         let reader = self.reader(py)?;
-        let (tx, mut rx) = sync_channel(1);
-        handle.spawn(async move {
-            let _ = tx.send(read(reader, timeout).await);
-        });
-        loop {
-            // The receiver moves into the detached closure and back (it is Send, not Sync).
-            let (back, received) = py.detach(move || {
-                let received = rx.recv_timeout(SIGNAL_POLL);
-                if received.is_err() {
-                    runtime::park_if_exiting();
-                }
-                (rx, received)
-            });
-            rx = back;
-            match received {
-                Ok(result) => {
-                    return result
-                        .map(Credentials::new)
-                        .map_err(|e| e.into_py(py, self.role_arn_str()))
-                }
-                Err(RecvTimeoutError::Timeout) => py.check_signals()?,
-                Err(RecvTimeoutError::Disconnected) => return Err(PyRuntimeError::new_err(
-                    "the credentials task ended without an answer (the runtime is shutting down)",
-                )),
-            }
-        }
+        wait::block_on(py, "credentials", read(reader, timeout))?
+            .map(Credentials::new)
+            .map_err(|e| e.into_py(py, self.role_arn_str()))
     }
 
     /// The held credentials if they are fresh, else None; never fetches or waits (for
@@ -752,26 +566,16 @@ impl CrossAccountSession {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = opt_timeout(py, timeout)?;
         if let Some(creds) = self.cached(py)? {
-            let fut = pyo3_async_runtimes::get_running_loop(py)?.call_method0("create_future")?;
-            fut.call_method1("set_result", (Credentials::new(creds),))?;
-            return Ok(fut);
+            return wait::ready(py, Credentials::new(creds));
         }
-        runtime::handle()?;
         let reader = self.reader(py)?;
-        let event_loop = pyo3_async_runtimes::get_running_loop(py)?;
-        let locals = TaskLocals::new(Bound::new(py, LoopHandle::new(event_loop))?.into_any())
-            .copy_context(py)?;
         let role_arn = self.role_arn_str().to_string();
-        pyo3_async_runtimes::generic::future_into_py_with_locals::<PyRuntime, _, _>(
-            py,
-            locals,
-            async move {
-                Ok(Outcome {
-                    result: read(reader, timeout).await,
-                    role_arn,
-                })
-            },
-        )
+        wait::awaitable(py, async move {
+            Ok(Outcome {
+                result: read(reader, timeout).await,
+                role_arn,
+            })
+        })
     }
 
     /// A `boto3.Session` whose credentials refresh through this session (needs `boto3`).

@@ -10,11 +10,12 @@ use cross_account::trust::{
     TrustPolicy, DEFAULT_ROLE_NAME,
 };
 use cross_account::Error;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 
 use crate::errors::{invalid, to_py_err};
+use crate::keywords::{opt_bool, opt_list, opt_str, Keywords};
 
 /// The constructor arguments of a `Decision`: kind, reason, statement, sid (for pickling).
 type DecisionArgs = (&'static str, Option<String>, Option<usize>, Option<String>);
@@ -280,152 +281,96 @@ impl PyLintReport {
     }
 }
 
-/// The trust policy's arguments, shared by the JSON and the CloudFormation form.
-struct TrustArgs {
-    trusted_accounts: Vec<String>,
-    trusted_principals: Vec<String>,
-    external_ids: Vec<String>,
-    require_mfa: bool,
-    allow_source_identity: bool,
-    allow_tag_session: bool,
-    partition: String,
+/// The keywords of a trust policy, taken by the JSON and the CloudFormation form.
+const TRUST: &[&str] = &[
+    "trusted_accounts",
+    "trusted_principals",
+    "external_ids",
+    "require_mfa",
+    "allow_source_identity",
+    "allow_tag_session",
+    "partition",
+];
+
+/// What only the CloudFormation form adds: the bucket (and prefix) the role may read.
+const TEMPLATE: &[&str] = &["s3_read_bucket", "s3_read_prefix"];
+
+/// The trust policy these keywords describe.
+fn trust_policy(py: Python<'_>, kw: &Keywords<'_>) -> PyResult<TrustPolicy> {
+    let external_ids = opt_list("external_ids", kw.get("external_ids")?)?;
+    if external_ids.is_empty() {
+        // The core allows it; this face does not, as the command line requires --external-id.
+        return Err(invalid(
+            py,
+            "external_ids",
+            "at least one external ID is required: without sts:ExternalId the role is open to the confused deputy problem (generate one with generate_external_id())",
+        ));
+    }
+    let mut builder = TrustPolicy::builder()
+        .partition(partition(kw)?)
+        .require_mfa(opt_bool("require_mfa", kw.get("require_mfa")?, false)?)
+        .allow_source_identity(opt_bool(
+            "allow_source_identity",
+            kw.get("allow_source_identity")?,
+            false,
+        )?)
+        .allow_tag_session(opt_bool(
+            "allow_tag_session",
+            kw.get("allow_tag_session")?,
+            false,
+        )?);
+    for account in opt_list("trusted_accounts", kw.get("trusted_accounts")?)? {
+        builder = builder.trusted_account(account);
+    }
+    for arn in opt_list("trusted_principals", kw.get("trusted_principals")?)? {
+        builder = builder.trusted_principal(arn);
+    }
+    for id in external_ids {
+        builder = builder.external_id(id);
+    }
+    builder
+        .build()
+        .map_err(|e| to_py_err(py, rename(e, builder_keyword)))
 }
 
-impl TrustArgs {
-    #[allow(clippy::too_many_arguments)]
-    fn extract(
-        py: Python<'_>,
-        trusted_accounts: Option<Bound<'_, PyAny>>,
-        trusted_principals: Option<Bound<'_, PyAny>>,
-        external_ids: Option<Bound<'_, PyAny>>,
-        require_mfa: bool,
-        allow_source_identity: bool,
-        allow_tag_session: bool,
-        partition: String,
-    ) -> PyResult<TrustArgs> {
-        let args = TrustArgs {
-            trusted_accounts: strings("trusted_accounts", trusted_accounts)?,
-            trusted_principals: strings("trusted_principals", trusted_principals)?,
-            external_ids: strings("external_ids", external_ids)?,
-            require_mfa,
-            allow_source_identity,
-            allow_tag_session,
-            partition,
-        };
-        if args.external_ids.is_empty() {
-            // The core allows it; this face does not, as the command line requires --external-id.
-            return Err(invalid(
-                py,
-                "external_ids",
-                "at least one external ID is required: without sts:ExternalId the role is open to the confused deputy problem (generate one with generate_external_id())",
-            ));
-        }
-        Ok(args)
-    }
-
-    fn build(&self, py: Python<'_>) -> PyResult<TrustPolicy> {
-        let mut builder = TrustPolicy::builder()
-            .partition(self.partition.as_str())
-            .require_mfa(self.require_mfa)
-            .allow_source_identity(self.allow_source_identity)
-            .allow_tag_session(self.allow_tag_session);
-        for account in &self.trusted_accounts {
-            builder = builder.trusted_account(account.as_str());
-        }
-        for arn in &self.trusted_principals {
-            builder = builder.trusted_principal(arn.as_str());
-        }
-        for id in &self.external_ids {
-            builder = builder.external_id(id.as_str());
-        }
-        builder
-            .build()
-            .map_err(|e| to_py_err(py, rename(e, builder_keyword)))
-    }
+/// `partition`, default `aws`.
+fn partition(kw: &Keywords<'_>) -> PyResult<String> {
+    Ok(opt_str("partition", kw.get("partition")?)?.unwrap_or_else(|| "aws".to_string()))
 }
 
 /// The trust policy (IAM policy document, pretty JSON) that lets the trusted principals assume
 /// the role with one of the external IDs.
 #[pyfunction]
-#[pyo3(signature = (
-    *,
-    trusted_accounts = None,
-    trusted_principals = None,
-    external_ids = None,
-    require_mfa = false,
-    allow_source_identity = false,
-    allow_tag_session = false,
-    partition = "aws",
-))]
-#[allow(clippy::too_many_arguments)]
-pub fn trust_policy_json(
-    py: Python<'_>,
-    trusted_accounts: Option<Bound<'_, PyAny>>,
-    trusted_principals: Option<Bound<'_, PyAny>>,
-    external_ids: Option<Bound<'_, PyAny>>,
-    require_mfa: bool,
-    allow_source_identity: bool,
-    allow_tag_session: bool,
-    partition: &str,
-) -> PyResult<String> {
-    let args = TrustArgs::extract(
-        py,
-        trusted_accounts,
-        trusted_principals,
-        external_ids,
-        require_mfa,
-        allow_source_identity,
-        allow_tag_session,
-        partition.to_string(),
-    )?;
-    Ok(args.build(py)?.to_json())
+#[pyo3(
+    signature = (**keywords),
+    text_signature = "(*, trusted_accounts=None, trusted_principals=None, external_ids=None, \
+        require_mfa=False, allow_source_identity=False, allow_tag_session=False, partition='aws')"
+)]
+pub fn trust_policy_json(py: Python<'_>, keywords: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    let kw = Keywords::new("trust_policy", keywords, &[TRUST])?;
+    Ok(trust_policy(py, &kw)?.to_json())
 }
 
 /// A CloudFormation template (YAML) with the role, its trust policy, the S3 read-only policy
 /// when a bucket is given, and the output `RoleArn`.
 #[pyfunction]
-#[pyo3(signature = (
-    role_name = None,
-    *,
-    trusted_accounts = None,
-    trusted_principals = None,
-    external_ids = None,
-    require_mfa = false,
-    allow_source_identity = false,
-    allow_tag_session = false,
-    partition = "aws",
-    s3_read_bucket = None,
-    s3_read_prefix = None,
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(
+    signature = (role_name = None, **keywords),
+    text_signature = "(role_name=None, *, trusted_accounts=None, trusted_principals=None, \
+        external_ids=None, require_mfa=False, allow_source_identity=False, \
+        allow_tag_session=False, partition='aws', s3_read_bucket=None, s3_read_prefix=None)"
+)]
 pub fn trust_policy_cloudformation(
     py: Python<'_>,
     role_name: Option<&str>,
-    trusted_accounts: Option<Bound<'_, PyAny>>,
-    trusted_principals: Option<Bound<'_, PyAny>>,
-    external_ids: Option<Bound<'_, PyAny>>,
-    require_mfa: bool,
-    allow_source_identity: bool,
-    allow_tag_session: bool,
-    partition: &str,
-    s3_read_bucket: Option<String>,
-    s3_read_prefix: Option<String>,
+    keywords: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
-    let args = TrustArgs::extract(
-        py,
-        trusted_accounts,
-        trusted_principals,
-        external_ids,
-        require_mfa,
-        allow_source_identity,
-        allow_tag_session,
-        partition.to_string(),
-    )?;
-    let trust = args.build(py)?;
+    let kw = Keywords::new("cloudformation", keywords, &[TRUST, TEMPLATE])?;
+    let trust = trust_policy(py, &kw)?;
     let permissions = s3_read_only_permissions(
-        s3_read_bucket.as_deref(),
-        s3_read_prefix.as_deref(),
-        &args.partition,
+        opt_str("s3_read_bucket", kw.get("s3_read_bucket")?)?.as_deref(),
+        opt_str("s3_read_prefix", kw.get("s3_read_prefix")?)?.as_deref(),
+        &partition(&kw)?,
     )
     .map_err(|e| to_py_err(py, rename(e, template_keyword)))?;
     trust
@@ -545,10 +490,10 @@ fn lint_options(
     orgs: Option<Bound<'_, PyAny>>,
 ) -> PyResult<LintOptions> {
     let mut options = LintOptions::builder();
-    for account in strings("own_accounts", own_accounts)? {
+    for account in opt_list("own_accounts", own_accounts)? {
         options = options.own_account(account);
     }
-    for org in strings("orgs", orgs)? {
+    for org in opt_list("orgs", orgs)? {
         options = options.org(org);
     }
     options
@@ -572,21 +517,6 @@ fn s3_policy(
     partition: &str,
 ) -> Result<PermissionPolicy, Error> {
     PermissionPolicy::s3_read_only(bucket, prefix).and_then(|p| p.with_partition(partition))
-}
-
-/// A list of strings from any iterable but a single string (which would iterate characters).
-fn strings(name: &str, value: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-    match value {
-        None => Ok(Vec::new()),
-        Some(v) if v.is_instance_of::<PyString>() => Err(PyTypeError::new_err(format!(
-            "{name} must be a sequence of strings, not a single string: use [{:?}]",
-            v.extract::<String>().unwrap_or_default()
-        ))),
-        Some(v) => v
-            .try_iter()?
-            .map(|item| item?.extract::<String>())
-            .collect(),
-    }
 }
 
 /// The Python keyword of a trust policy builder field.
