@@ -509,6 +509,39 @@ fn credential_process_caches_in_a_private_directory() {
     // --no-cache always calls STS.
     let nc = cli.run(&with("credential-process", &["--no-cache"]));
     assert_eq!(nc.expect(0).json()["AccessKeyId"], key_id(3));
+
+    // The same tags and policy ARNs in another order ask for the same credentials: one entry.
+    let (a, b) = ("arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B");
+    let ordered = [
+        "--tag",
+        "team=data",
+        "--tag",
+        "env=prod",
+        "--policy-arn",
+        a,
+        "--policy-arn",
+        b,
+    ];
+    let reordered = [
+        "--policy-arn",
+        b,
+        "--tag",
+        "env=prod",
+        "--policy-arn",
+        a,
+        "--tag",
+        "team=data",
+    ];
+    let first = cli
+        .run(&with("credential-process", &ordered))
+        .expect(0)
+        .json();
+    let again = cli
+        .run(&with("credential-process", &reordered))
+        .expect(0)
+        .json();
+    assert_eq!(first, again);
+    assert_eq!(sts.assume_calls().len(), 4);
 }
 
 #[test]

@@ -141,7 +141,7 @@ pub(crate) fn opt_list(name: &str, v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<
     }
 }
 
-/// Sorted by key: the same tags in another order are the same role (and the same pool tenant).
+/// In the mapping's order; the core's canonical form makes the order irrelevant to the pool.
 fn opt_tags(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
     const WHAT: &str = "a mapping of str to str, such as {'team': 'data'}";
     let Some(v) = v else {
@@ -150,8 +150,7 @@ fn opt_tags(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
     if !v.hasattr("items")? {
         return Err(type_error("tags", WHAT, &v));
     }
-    let mut tags = v
-        .call_method0("items")?
+    v.call_method0("items")?
         .try_iter()?
         .map(|item| {
             let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
@@ -161,9 +160,7 @@ fn opt_tags(v: Option<Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
                 (_, Err(_)) => Err(type_error("each value of tags", "a str", &value)),
             }
         })
-        .collect::<PyResult<Vec<_>>>()?;
-    tags.sort();
-    Ok(tags)
+        .collect::<PyResult<Vec<_>>>()
 }
 
 pub(crate) fn opt_bool(name: &str, v: Option<Bound<'_, PyAny>>, default: bool) -> PyResult<bool> {
@@ -188,16 +185,11 @@ fn opt_duration(py: Python<'_>, v: Option<Bound<'_, PyAny>>) -> PyResult<Option<
     }
     match v.extract::<u64>() {
         Ok(secs) => Ok(Some(Duration::from_secs(secs))),
-        // Negative or beyond u64: out of range whatever the exact rule.
-        Err(_) => Err(errors::invalid(
-            py,
-            "duration",
-            format!(
-                "must be {} to {} seconds (15 minutes to 12 hours), but it is {v} seconds",
-                SessionDuration::MIN.as_secs(),
-                SessionDuration::MAX.as_secs()
-            ),
-        )),
+        // Negative or beyond u64: the core's parser words the range rule for any whole number.
+        Err(_) => match v.str()?.to_string().parse::<SessionDuration>() {
+            Ok(d) => Ok(Some(d.as_duration())),
+            Err(e) => Err(to_py_err(py, e)),
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 //! value that every face (builder, CLI flags, CLI cache key, `config-snippet`, Python keywords,
 //! the pool's key, a worker's spec) maps onto.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -108,6 +109,50 @@ impl SessionOptions {
             role_arn: role_arn.into(),
             ..SessionOptions::default()
         }
+    }
+
+    /// The same options with the lists STS reads as sets in one order: tags by key, policy
+    /// ARNs and transitive tag keys sorted, through the whole role chain. Options that differ
+    /// only in those orders ask for the same credentials, so the pool keys its tenants and the
+    /// CLI its cache on this form. Borrowed when the options already are in it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut a = cross_account::SessionOptions::new("arn:aws:iam::123456789012:role/R");
+    /// a.tags = vec![("team".into(), "data".into()), ("env".into(), "prod".into())];
+    /// let mut b = a.clone();
+    /// b.tags.reverse();
+    /// assert_ne!(a, b);
+    /// assert_eq!(a.canonical(), b.canonical());
+    /// ```
+    pub fn canonical(&self) -> Cow<'_, SessionOptions> {
+        if self.is_canonical() {
+            Cow::Borrowed(self)
+        } else {
+            Cow::Owned(self.clone().into_canonical())
+        }
+    }
+
+    /// [`canonical`](Self::canonical), by value.
+    pub fn into_canonical(mut self) -> SessionOptions {
+        if !self.is_canonical() {
+            self.tags
+                .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            self.policy_arns.sort();
+            self.transitive_tag_keys.sort();
+            self.source_role = self
+                .source_role
+                .map(|first| Box::new(first.into_canonical()));
+        }
+        self
+    }
+
+    fn is_canonical(&self) -> bool {
+        self.tags.is_sorted_by(|a, b| (&a.0, &a.1) <= (&b.0, &b.1))
+            && self.policy_arns.is_sorted()
+            && self.transitive_tag_keys.is_sorted()
+            && self.source_role.as_deref().is_none_or(Self::is_canonical)
     }
 
     /// A stable text form (JSON, fields in declaration order, defaults left out), for cache

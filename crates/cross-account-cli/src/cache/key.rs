@@ -21,13 +21,14 @@ const KEY_ENV: &[&str] = &[
     "AWS_ENDPOINT_URL_STS",
 ];
 
-/// Hex SHA-256 of what selects the credentials: the core's options (every AssumeRole parameter
+/// Hex SHA-256 of what selects the credentials: the core's options in their canonical form (every AssumeRole parameter
 /// and source setting, so a new one is in the key without a line here), the entry format and
 /// the environment that changes the source. Each part is written as `name=length:value` so no
 /// two different sets serialize alike. Secrets (the MFA code, secret keys, session tokens) are
 /// never part of it, so the name reveals nothing.
 pub fn key(resolved: &Resolved, env: impl Fn(&str) -> Option<String>) -> String {
-    let options = crate::session::options(resolved).to_json();
+    // Canonical: `--tag a=1 --tag b=2` and `--tag b=2 --tag a=1` share one entry.
+    let options = crate::session::options(resolved).into_canonical().to_json();
     key_of(&[("options", &options)], env)
 }
 

@@ -63,10 +63,7 @@ impl SessionDuration {
     /// ```
     pub fn from_secs(secs: u64) -> Result<Self, Error> {
         if !(900..=43200).contains(&secs) {
-            return Err(Error::invalid(
-                FIELD,
-                format!("must be 900 to 43200 seconds (15 minutes to 12 hours), but it is {secs} seconds"),
-            ));
+            return Err(out_of_range(secs));
         }
         Ok(SessionDuration(secs as u32))
     }
@@ -102,16 +99,29 @@ impl Default for SessionDuration {
 
 impl FromStr for SessionDuration {
     type Err = Error;
-    /// Parses whole seconds, e.g. `"3600"`.
+    /// Parses whole seconds, e.g. `"3600"`. A whole number outside the range, negative or
+    /// too large for any integer type, gets the range rule.
     fn from_str(s: &str) -> Result<Self, Error> {
-        let secs: u64 = s.trim().parse().map_err(|_| {
-            Error::invalid(
+        let text = s.trim();
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(
                 FIELD,
                 format!("must be a whole number of seconds (900 to 43200), but it is {s:?}"),
-            )
-        })?;
-        Self::from_secs(secs)
+            ));
+        }
+        match text.parse::<u64>() {
+            Ok(secs) => Self::from_secs(secs),
+            Err(_) => Err(out_of_range(text)),
+        }
     }
+}
+
+fn out_of_range(secs: impl fmt::Display) -> Error {
+    Error::invalid(
+        FIELD,
+        format!("must be 900 to 43200 seconds (15 minutes to 12 hours), but it is {secs} seconds"),
+    )
 }
 
 impl fmt::Display for SessionDuration {
@@ -129,6 +139,29 @@ impl AsRef<u32> for SessionDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_outside_any_integer_type_get_the_range_rule() {
+        for text in ["-5", "99999999999999999999999", "60"] {
+            let err = text.parse::<SessionDuration>().unwrap_err();
+            assert_eq!(err.field(), Some("duration"));
+            assert!(
+                err.message().starts_with("must be 900 to 43200 seconds"),
+                "{err}"
+            );
+            assert!(
+                err.message().contains(&format!("it is {text} seconds")),
+                "{err}"
+            );
+        }
+        for text in ["", "-", "1.5", "15m", "+900"] {
+            let err = text.parse::<SessionDuration>().unwrap_err();
+            assert!(
+                err.message().starts_with("must be a whole number"),
+                "{text}: {err}"
+            );
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -444,8 +444,11 @@ impl PoolInner {
         &self.shards[(hash as usize) % SHARDS]
     }
 
+    /// Tenants are keyed by the options' canonical form: the same tags in another order are
+    /// the same tenant.
     pub(crate) fn lookup(&self, options: &SessionOptions) -> Option<Arc<Tenant>> {
-        self.shard(options).map.load().get(options).cloned()
+        let options = options.canonical();
+        self.shard(&options).map.load().get(&*options).cloned()
     }
 
     /// The tenant for `options`, created (validated, no I/O) if the pool has none.
@@ -465,6 +468,7 @@ impl PoolInner {
         let mut by_shard: Vec<Vec<(usize, SessionOptions)>> =
             (0..SHARDS).map(|_| Vec::new()).collect();
         for (i, key) in keys.into_iter().enumerate() {
+            let key = key.into_canonical();
             match self.lookup(&key) {
                 Some(t) => out.push(Some(Ok(t))),
                 None => {
