@@ -655,13 +655,9 @@ pub struct TrustPolicyNewArgs {
     #[arg(long, value_name = "ARN", help_heading = "Who may assume the role")]
     pub trusted_principal: Vec<String>,
 
-    /// An external ID the caller must send (StringEquals sts:ExternalId; repeatable: any of them).
-    #[arg(
-        long,
-        value_name = "ID",
-        required = true,
-        help_heading = "Who may assume the role"
-    )]
+    /// An external ID the caller must send (StringEquals sts:ExternalId; repeatable: any of them;
+    /// at least one).
+    #[arg(long, value_name = "ID", help_heading = "Who may assume the role")]
     pub external_id: Vec<String>,
 
     /// Require MFA (Bool aws:MultiFactorAuthPresent "true").

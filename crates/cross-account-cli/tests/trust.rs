@@ -421,7 +421,10 @@ fn new_usage_errors_exit_2() {
     let cli = cli();
     let ok = ["--trusted-account", PARTNER, "--external-id", ID];
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--trusted-account", PARTNER], "--external-id"),
+        (
+            vec!["--trusted-account", PARTNER],
+            "invalid --external-id: at least one external ID is required",
+        ),
         (vec!["--external-id", ID], "--trusted-account"),
         (
             vec!["--trusted-account", "11112222333", "--external-id", ID],

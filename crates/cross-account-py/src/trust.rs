@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyType};
 
-use crate::errors::{invalid, to_py_err};
+use crate::errors::to_py_err;
 use crate::keywords::{opt_bool, opt_list, opt_str, Keywords};
 
 /// The constructor arguments of a `Decision`: kind, reason, statement, sid (for pickling).
@@ -298,14 +298,6 @@ const TEMPLATE: &[&str] = &["s3_read_bucket", "s3_read_prefix"];
 /// The trust policy these keywords describe.
 fn trust_policy(py: Python<'_>, kw: &Keywords<'_>) -> PyResult<TrustPolicy> {
     let external_ids = opt_list("external_ids", kw.get("external_ids")?)?;
-    if external_ids.is_empty() {
-        // The core allows it; this face does not, as the command line requires --external-id.
-        return Err(invalid(
-            py,
-            "external_ids",
-            "at least one external ID is required: without sts:ExternalId the role is open to the confused deputy problem (generate one with generate_external_id())",
-        ));
-    }
     let mut builder = TrustPolicy::builder()
         .partition(partition(kw)?)
         .require_mfa(opt_bool("require_mfa", kw.get("require_mfa")?, false)?)

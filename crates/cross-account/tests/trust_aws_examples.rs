@@ -264,6 +264,7 @@ fn multiple_accounts_example() {
     let built = TrustPolicy::builder()
         .trusted_account("123456789012")
         .trusted_account("999999999999")
+        .external_id("ExternalId123")
         .build()
         .unwrap();
     for arn in [
@@ -271,9 +272,11 @@ fn multiple_accounts_example() {
         "arn:aws:sts::999999999999:assumed-role/Ops/s1",
         "arn:aws:iam::111122223333:user/a",
     ] {
+        // The builder always adds the external ID, which the AWS example does not check.
+        let request = req(arn).external_id("ExternalId123");
         assert_eq!(
-            evaluate(&built.to_json(), &req(arn)).kind(),
-            evaluate(MULTIPLE_ACCOUNTS_EXAMPLE, &req(arn)).kind(),
+            evaluate(&built.to_json(), &request).kind(),
+            evaluate(MULTIPLE_ACCOUNTS_EXAMPLE, &request).kind(),
             "{arn}"
         );
     }

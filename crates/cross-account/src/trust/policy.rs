@@ -113,7 +113,7 @@ impl TrustPolicy {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").external_id("ExternalId123").build()?;
     /// assert_eq!(p.partition(), "aws");
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -127,7 +127,7 @@ impl TrustPolicy {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").external_id("ExternalId123").build()?;
     /// assert_eq!(p.principals(), ["arn:aws:iam::111122223333:root"]);
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -155,7 +155,7 @@ impl TrustPolicy {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").require_mfa(true).build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").require_mfa(true).external_id("ExternalId123").build()?;
     /// assert!(p.requires_mfa());
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -171,10 +171,10 @@ impl TrustPolicy {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").external_id("ExternalId123").build()?;
     /// let json = p.to_json();
     /// assert!(json.starts_with("{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": ["));
-    /// assert!(!json.contains("Condition"));
+    /// assert!(json.contains("\"sts:ExternalId\": \"ExternalId123\""));
     /// # Ok::<(), cross_account::Error>(())
     /// ```
     pub fn to_json(&self) -> String {
@@ -250,9 +250,9 @@ impl TrustPolicyBuilder {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().partition("aws-us-gov").trusted_account("111122223333").build()?;
+    /// let p = TrustPolicy::builder().partition("aws-us-gov").trusted_account("111122223333").external_id("ExternalId123").build()?;
     /// assert_eq!(p.principals(), ["arn:aws-us-gov:iam::111122223333:root"]);
-    /// assert!(TrustPolicy::builder().partition("azure").trusted_account("111122223333").build().is_err());
+    /// assert!(TrustPolicy::builder().partition("azure").trusted_account("111122223333").external_id("ExternalId123").build().is_err());
     /// # Ok::<(), cross_account::Error>(())
     /// ```
     pub fn partition(mut self, partition: impl Into<String>) -> Self {
@@ -268,7 +268,7 @@ impl TrustPolicyBuilder {
     ///
     /// ```
     /// use cross_account::{trust::TrustPolicy, Error};
-    /// let err = TrustPolicy::builder().trusted_account("12345").build().unwrap_err();
+    /// let err = TrustPolicy::builder().trusted_account("12345").external_id("ExternalId123").build().unwrap_err();
     /// assert!(matches!(err, Error::InvalidParameter { field: "trusted_account", .. }));
     /// ```
     pub fn trusted_account(mut self, account_id: impl Into<String>) -> Self {
@@ -286,9 +286,10 @@ impl TrustPolicyBuilder {
     /// use cross_account::{trust::TrustPolicy, Error};
     /// let p = TrustPolicy::builder()
     ///     .trusted_principal("arn:aws:iam::111122223333:role/Sync")
+    ///     .external_id("ExternalId123")
     ///     .build()?;
     /// assert_eq!(p.principals(), ["arn:aws:iam::111122223333:role/Sync"]);
-    /// let err = TrustPolicy::builder().trusted_principal("arn:aws:iam::111122223333:group/G").build().unwrap_err();
+    /// let err = TrustPolicy::builder().trusted_principal("arn:aws:iam::111122223333:group/G").external_id("ExternalId123").build().unwrap_err();
     /// assert!(matches!(err, Error::InvalidParameter { field: "trusted_principal", .. }));
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -318,7 +319,7 @@ impl TrustPolicyBuilder {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").require_mfa(true).build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").require_mfa(true).external_id("ExternalId123").build()?;
     /// assert!(p.to_json().contains("\"aws:MultiFactorAuthPresent\": \"true\""));
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -333,7 +334,7 @@ impl TrustPolicyBuilder {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").allow_source_identity(true).build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").allow_source_identity(true).external_id("ExternalId123").build()?;
     /// assert_eq!(p.to_value()["Statement"][0]["Action"][1], "sts:SetSourceIdentity");
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -348,7 +349,7 @@ impl TrustPolicyBuilder {
     ///
     /// ```
     /// use cross_account::trust::TrustPolicy;
-    /// let p = TrustPolicy::builder().trusted_account("111122223333").allow_tag_session(true).build()?;
+    /// let p = TrustPolicy::builder().trusted_account("111122223333").allow_tag_session(true).external_id("ExternalId123").build()?;
     /// assert_eq!(p.to_value()["Statement"][0]["Action"][1], "sts:TagSession");
     /// # Ok::<(), cross_account::Error>(())
     /// ```
@@ -369,6 +370,7 @@ impl TrustPolicyBuilder {
     /// let p = TrustPolicy::builder()
     ///     .trusted_account("111122223333")
     ///     .trusted_account("111122223333")
+    ///     .external_id("ExternalId123")
     ///     .build()?;
     /// assert_eq!(p.principals().len(), 1);
     /// # Ok::<(), cross_account::Error>(())
@@ -415,6 +417,12 @@ impl TrustPolicyBuilder {
             if !external_ids.contains(&id) {
                 external_ids.push(id);
             }
+        }
+        if external_ids.is_empty() {
+            return Err(Error::invalid(
+                "external_id",
+                "at least one external ID is required: without sts:ExternalId the role is open to the confused deputy problem (generate one with ExternalId::generate(), `cross-account external-id generate` or generate_external_id())",
+            ));
         }
         Ok(TrustPolicy {
             partition,
@@ -492,6 +500,7 @@ mod tests {
     fn exact_json_minimal() {
         let p = TrustPolicy::builder()
             .trusted_principal("arn:aws:iam::111122223333:role/path/Sync")
+            .external_id("ExternalId123")
             .build()
             .unwrap();
         assert_eq!(
@@ -504,7 +513,12 @@ mod tests {
       "Principal": {
         "AWS": "arn:aws:iam::111122223333:role/path/Sync"
       },
-      "Action": "sts:AssumeRole"
+      "Action": "sts:AssumeRole",
+      "Condition": {
+        "StringEquals": {
+          "sts:ExternalId": "ExternalId123"
+        }
+      }
     }
   ]
 }"#
@@ -515,7 +529,13 @@ mod tests {
     fn validation_names_the_setter() {
         let b = || TrustPolicy::builder().trusted_account("111122223333");
         assert_eq!(
-            field(b().partition("aws-xx").build().unwrap_err()).0,
+            field(
+                b().partition("aws-xx")
+                    .external_id("ExternalId123")
+                    .build()
+                    .unwrap_err()
+            )
+            .0,
             "partition"
         );
         for bad in [
@@ -528,6 +548,7 @@ mod tests {
             let (f, reason) = field(
                 TrustPolicy::builder()
                     .trusted_account(bad)
+                    .external_id("ExternalId123")
                     .build()
                     .unwrap_err(),
             );
