@@ -53,6 +53,7 @@ __all__ = [
     "SessionSpec",
     "__version__",
     "_after_fork_in_child",
+    "_flush_at_exit",
     "_flush_logs",
     "_shutdown",
     "generate_external_id",
@@ -387,10 +388,11 @@ def trust_lint_report(
     """Lints every trust policy in a policy, CloudFormation template or Terraform plan."""
 
 def _after_fork_in_child() -> None: ...
+def _flush_at_exit() -> None: ...
 def _flush_logs(timeout: float = 5.0) -> bool: ...
 def _shutdown() -> None: ...
 
-# Pool (issue 14)
+# Pool: many customer accounts
 @final
 class Pool:
     """Many tenant roles within one STS budget; see ``CrossAccountPool`` in the Rust core."""

@@ -54,6 +54,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Runtime threads must not attach to Python while it finalizes.
     let shutdown = wrap_pyfunction!(runtime::_shutdown, m)?;
     m.add_function(shutdown.clone())?;
-    py.import("atexit")?.call_method1("register", (shutdown,))?;
+    let atexit = py.import("atexit")?;
+    atexit.call_method1("register", (shutdown,))?;
+    // Registered after, so it runs before: the last log records go out while Python can take them.
+    let flush_logs = wrap_pyfunction!(logging::_flush_at_exit, m)?;
+    m.add_function(flush_logs.clone())?;
+    atexit.call_method1("register", (flush_logs,))?;
     Ok(())
 }

@@ -139,7 +139,15 @@ fn emit(py: Python<'_>, record: Record) {
 }
 
 /// At interpreter exit: delivers what is queued, if this process ever logged anything.
-pub(crate) fn flush_at_exit() {
+/// Registered with `atexit` to run before the runtime's exit hook (handlers run last
+/// registered first): the last records (a refresh just before exit) still reach Python's
+/// handlers.
+#[pyfunction]
+pub(crate) fn _flush_at_exit(py: Python<'_>) {
+    py.detach(flush_at_exit);
+}
+
+fn flush_at_exit() {
     let started = QUEUE
         .load()
         .as_ref()

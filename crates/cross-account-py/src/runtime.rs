@@ -98,8 +98,6 @@ pub(crate) fn gated<R>(f: impl FnOnce() -> R) -> Option<R> {
 #[pyfunction]
 pub(crate) fn _shutdown(py: Python<'_>) {
     let _ = EXIT_THREAD.set(std::thread::current().id());
-    // The last records (a refresh just before exit) still reach Python's handlers.
-    py.detach(crate::logging::flush_at_exit);
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
     py.detach(|| {
         let deadline = Instant::now() + EXIT_GRACE;

@@ -236,7 +236,7 @@ impl fmt::Display for LintCode {
     }
 }
 
-/// One finding of [`lint`].
+/// One finding of [`lint`](super::lint()).
 ///
 /// # Examples
 ///

@@ -17,7 +17,7 @@ use super::{deputy, federated, grammar};
 /// - **federation**: OIDC trusts (GitHub Actions, EKS, any provider) without `sub` or `aud`
 ///   conditions or with a `sub` wildcard, SAML trusts without `SAML:aud`, principals with an
 ///   action they cannot call, services without `aws:SourceAccount`/`aws:SourceArn`;
-/// - **IAM's grammar** ([`Severity::Error`]): wildcards inside principal ARNs, condition keys
+/// - **IAM's grammar** ([`Severity::Error`](super::Severity::Error)): wildcards inside principal ARNs, condition keys
 ///   that differ only in case, unknown condition operators; set operators on single-valued keys
 ///   (a warning);
 /// - **hygiene**: `Principal` `"*"`, `sts:ExternalId` wildcards, `...IfExists`,
