@@ -12,17 +12,17 @@ use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_async::test_util::tick_advance_sleep::tick_advance_time_and_sleep;
 use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_types::retry::RetryConfig;
 use cross_account::{CrossAccountSession, CrossAccountSessionBuilder};
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::clock::{Jumpable, JumpableSleep};
-use crate::common::{Reply, StsDouble, ROLE_ARN};
+use cross_account_test_support::{Reply, StsDouble, EXTERNAL_ID, ROLE_ARN};
+
 use crate::sdk::SdkCache;
 
-const EXTERNAL_ID: &str = "ExternalId123";
 /// Session lifetime the double issues in rows 1-3 (reads never come near a refresh).
 const LONG: u64 = 3600;
 /// Session lifetime of rows 2, 4 and 5.
@@ -323,25 +323,28 @@ pub fn sts_calls(plan: &Plan) -> Value {
             );
         });
 
-        // 100 reads one simulated minute apart (100 minutes, 6.7 lifetimes of 900 s).
+        // 100 reads one simulated minute apart (100 minutes, 6.7 lifetimes of 900 s). Each side
+        // has its own tick-advance clock; a tick releases the sleeps that come due on the way.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::issuing(clock.clone(), SHORT);
+            let (time, sleep) = tick_advance_time_and_sleep();
+            let double = StsDouble::issuing(time.clone(), SHORT);
             let config = sdk_config(&double);
             let session = ours(&config)
                 .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
+                .time_source(time.clone())
+                .sleep_impl(sleep)
                 .build()
                 .unwrap();
-            let sdk_clock = Jumpable::default();
-            let sdk_double = StsDouble::issuing(sdk_clock.clone(), SHORT);
+            let (sdk_time, _) = tick_advance_time_and_sleep();
+            let sdk_double = StsDouble::issuing(sdk_time.clone(), SHORT);
             let sdk_config = sdk_config(&sdk_double);
             let sdk = SdkCache::new(&sdk_config, assume_role_provider(&sdk_config).await).await;
             for minute in 0..100u64 {
-                clock.jump_to(minute * 60);
-                sdk_clock.jump_to(minute * 60);
-                // Lets the session's background task see the new time.
+                if minute > 0 {
+                    time.tick(Duration::from_secs(60)).await;
+                    sdk_time.tick(Duration::from_secs(60)).await;
+                }
+                // Lets the session's background task act on the new time.
                 tokio::time::sleep(Duration::from_millis(3)).await;
                 session.credentials().await.unwrap();
                 sdk.read().await.unwrap();
@@ -632,19 +635,19 @@ pub fn during_refresh(plan: &Plan) -> Value {
         // and the refresh point lies in its first half), outside the 30 s margin. The background
         // task starts the 2 s AssumeRole call; reads go on.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
+            let (time, sleep) = tick_advance_time_and_sleep();
+            let double = StsDouble::new(time.clone(), script);
             let config = sdk_config(&double);
             let session = ours(&config)
                 .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
-                // The jumpable clock wakes sleeps on the runtime that drives this row.
+                .time_source(time.clone())
+                .sleep_impl(sleep)
+                // The refresh, and its 2 s STS call, run on the runtime that drives this row.
                 .runtime_handle(tokio::runtime::Handle::current())
                 .build()
                 .unwrap();
             session.credentials().await.unwrap();
-            clock.jump_to(SHORT - 140);
+            time.tick(Duration::from_secs(SHORT - 140)).await;
             let side = Arc::new(Side::Ours(session.clone()));
             let lat = open_loop(&side, plan.refresh_window).await;
             wait_for(|| session.status().refresh_count == 1).await;
@@ -658,12 +661,12 @@ pub fn during_refresh(plan: &Plan) -> Value {
         // The SDK cache: the clock moves to 4 s before expiry, inside its 10 s buffer (less up to
         // 50 % jitter), so the next read loads in the request path.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
+            let (time, _) = tick_advance_time_and_sleep();
+            let double = StsDouble::new(time.clone(), script);
             let config = sdk_config(&double);
             let sdk = SdkCache::new(&config, assume_role_provider(&config).await).await;
             sdk.read().await.unwrap();
-            clock.jump_to(SHORT - 4);
+            time.tick(Duration::from_secs(SHORT - 4)).await;
             let side = Arc::new(Side::Sdk(sdk));
             let lat = open_loop(&side, plan.refresh_window).await;
             latency_figures(
@@ -677,20 +680,20 @@ pub fn during_refresh(plan: &Plan) -> Value {
         // already refreshed in the background when the cache's buffer is reached, so the cache's
         // load is a cached read of the session.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
+            let (time, sleep) = tick_advance_time_and_sleep();
+            let double = StsDouble::new(time.clone(), script);
             let config = sdk_config(&double);
             let session = ours(&config)
                 .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
+                .time_source(time.clone())
+                .sleep_impl(sleep)
                 .build()
                 .unwrap();
             let sdk = SdkCache::new(&config, session.clone()).await;
             sdk.read().await.unwrap();
-            clock.jump_to(SHORT - 140);
+            time.tick(Duration::from_secs(SHORT - 140)).await;
             wait_for(|| session.status().refresh_count == 1).await;
-            clock.jump_to(SHORT - 4);
+            time.tick(Duration::from_secs(136)).await;
             let side = Arc::new(Side::Sdk(sdk));
             let lat = open_loop(&side, plan.refresh_window).await;
             latency_figures(

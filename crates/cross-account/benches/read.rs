@@ -1,16 +1,21 @@
 //! Reads of fresh, cached credentials: single reader, and 2 / 8 / 64 concurrent threads and tasks.
 //! `cargo bench -p cross-account --bench read`
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::ProvideCredentials;
-use common::{session_builder, PausedTime, StsDouble};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cross_account::CrossAccountSession;
+use cross_account_test_support::{session_builder, PausedTime, StsDouble};
+
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
 
 fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble) {
     rt.block_on(async {
@@ -23,11 +28,7 @@ fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble
 }
 
 fn single_reader(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = two_workers();
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("hot_read");
     g.throughput(Throughput::Elements(1));
@@ -65,11 +66,7 @@ fn single_reader(c: &mut Criterion) {
 }
 
 fn concurrent_readers(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = two_workers();
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("concurrent_read");
     g.measurement_time(Duration::from_secs(3));

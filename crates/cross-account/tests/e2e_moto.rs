@@ -1,11 +1,9 @@
 //! End to end against a real STS emulator (moto server on loopback with IAM auth on), judged by
 //! the Rust SDK's S3 client. Run through `scripts/with-local-sts`, which exports the scenario.
 
-mod support;
-
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
-use support::scenario;
+use cross_account_test_support::scenario;
 
 /// Which access key signed each request the S3 client sent.
 #[derive(Debug, Clone, Default)]

@@ -2,23 +2,15 @@
 //! secret. Alone in its test binary: `tracing`'s per-callsite interest cache is shared by the
 //! whole process, so a scoped subscriber is only reliable when no other test runs beside it.
 
-mod support;
-
 use aws_config::BehaviorVersion;
 use cross_account::CrossAccountSession;
+use cross_account_test_support::{scenario, TraceCapture};
 use secrecy::ExposeSecret;
-use support::{scenario, Captured};
 
 #[tokio::test]
 async fn trace_logs_of_a_real_exchange_hold_no_secret() {
     let Some(sc) = scenario() else { return };
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let trace = TraceCapture::start();
     let session = CrossAccountSession::builder()
         .role_arn(&sc.role_arn)
         .external_id(&sc.external_id)
@@ -40,7 +32,7 @@ async fn trace_logs_of_a_real_exchange_hold_no_secret() {
         .send()
         .await
         .unwrap();
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = trace.text();
     assert!(log.contains("assumed role"), "events were captured");
     assert!(
         log.len() > 10_000,

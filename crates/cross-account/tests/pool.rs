@@ -1,41 +1,20 @@
 //! `CrossAccountPool` under tokio's paused clock over the in-process STS double: budget pace,
 //! throttling, quarantine, outages, eviction, the spreading of refreshes, and `verify`.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_async::time::TimeSource;
-use common::{Form, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{
-    Backoff, CrossAccountPool, CrossAccountPoolBuilder, ErrorKind, EvictReason, PoolEvent,
-    SessionOptions, VerifyCheckKind, VerifyOutcome, VerifyVerdict,
+    Backoff, CrossAccountPool, ErrorKind, EvictReason, PoolEvent, SessionOptions, VerifyCheckKind,
+    VerifyOutcome, VerifyVerdict,
 };
+use cross_account_test_support::wire::{field, Form};
+use cross_account_test_support::{pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use tokio::time::Instant;
 
 fn tenant(i: usize) -> SessionOptions {
-    SessionOptions {
-        external_id: Some(format!("external-id-{i:05}")),
-        session_name: Some("pool-test".into()),
-        ..SessionOptions::new(format!(
-            "arn:aws:iam::{:012}:role/Tenant{i}",
-            100_000_000_000u64 + i as u64
-        ))
-    }
-}
-
-fn pool_builder(double: &StsDouble, time: &PausedTime) -> CrossAccountPoolBuilder {
-    CrossAccountPool::builder()
-        .sdk_config(&double.sdk_config())
-        .time_source(time.clone())
-        .sleep_impl(TokioSleep::new())
-        .runtime_handle(tokio::runtime::Handle::current())
-}
-
-fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.get(name).and_then(|v| v.first()).map(String::as_str)
+    cross_account_test_support::tenant(100_000_000_000, "pool-test", i)
 }
 
 #[tokio::test(start_paused = true)]
@@ -349,7 +328,10 @@ async fn provider_reads_the_pools_cache() {
     assert_eq!(a.access_key_id(), b.access_key_id());
     assert_eq!(double.calls(), 1);
     let dbg = format!("{provider:?} {pool:?}");
-    assert!(!dbg.contains(common::SENTINEL_SECRET), "{dbg}");
+    assert!(
+        !dbg.contains(cross_account_test_support::SENTINEL_SECRET),
+        "{dbg}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -443,7 +425,10 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
     assert_eq!(sent[1], None);
     assert!(sent[2].as_deref().is_some_and(|w| w != "external-id-00001"));
     let json = report.to_json().to_string();
-    assert!(!json.contains(common::SENTINEL_SECRET), "{json}");
+    assert!(
+        !json.contains(cross_account_test_support::SENTINEL_SECRET),
+        "{json}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,16 +14,8 @@ use cross_account::{
 const TENANTS: usize = 1000;
 
 fn tenants() -> Option<Vec<SessionOptions>> {
-    let Ok(path) = std::env::var("CROSS_ACCOUNT_TEST_SCENARIO") else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CROSS_ACCOUNT_TEST_SCENARIO is not set: the local STS must run under CI (use scripts/with-local-sts)");
-        }
-        eprintln!(
-            "skipped: CROSS_ACCOUNT_TEST_SCENARIO is not set; run through scripts/with-local-sts"
-        );
-        return None;
-    };
-    let state_dir = Path::new(&path).parent().unwrap();
+    let scenario = cross_account_test_support::scenario()?;
+    let state_dir = scenario.state_dir();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/local_sts.py");
     let out = Command::new("python3")
         .arg(script)

@@ -1,13 +1,11 @@
 //! The refresh engine under tokio's paused clock, over the in-process STS double.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::TimeSource;
-use common::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{CrossAccountSession, Error, TemporaryCredentials};
+use cross_account_test_support::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use tokio::time::Instant;
 
 const MARGIN: Duration = Duration::from_secs(30);

@@ -1,11 +1,9 @@
 //! The `sts` adapter against the in-process double: what is sent, and how failures are classified.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{CrossAccountSession, Error};
+use cross_account_test_support::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 
 #[tokio::test(start_paused = true)]
 async fn every_field_is_sent_exactly_as_given() {
