@@ -3,6 +3,7 @@
 //! `scripts/with-local-sts`, a capture of `tracing` output, tenants for the pool and a heap
 //! counter. Not published; the core takes it as a dev-dependency only.
 
+mod concurrently;
 mod live_heap;
 mod paused_time;
 mod quota_sts;
@@ -12,6 +13,7 @@ mod tenants;
 mod trace_capture;
 pub mod wire;
 
+pub use concurrently::concurrently;
 pub use live_heap::LiveHeap;
 pub use paused_time::PausedTime;
 pub use quota_sts::QuotaSts;

@@ -134,6 +134,15 @@ impl StsDouble {
         Self::new(time, move |_| Reply::ok(lifetime_secs))
     }
 
+    /// Always issues credentials of this lifetime, each after `delay`.
+    pub fn issuing_after(
+        time: impl TimeSource + 'static,
+        lifetime_secs: u64,
+        delay: Duration,
+    ) -> Self {
+        Self::new(time, move |_| Reply::ok_after(lifetime_secs, delay))
+    }
+
     /// Replaces the script; the call counter keeps counting.
     pub fn set_script(&self, script: impl Fn(u64) -> Reply + Send + Sync + 'static) {
         *self.inner.script.lock().unwrap() = Arc::new(move |_: &Form, n| script(n));

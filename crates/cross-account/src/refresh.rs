@@ -858,7 +858,12 @@ mod tests {
         drop(r);
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert!(!signals.is_running(), "task ended");
-        pass(&time, Duration::from_secs(24 * 3600), Duration::from_secs(60)).await;
+        pass(
+            &time,
+            Duration::from_secs(24 * 3600),
+            Duration::from_secs(60),
+        )
+        .await;
         assert_eq!(
             calls.load(Ordering::SeqCst),
             before,

@@ -1,6 +1,7 @@
 //! `CrossAccountPool` under tokio's paused clock over the in-process STS double: budget pace,
 //! throttling, quarantine, outages, eviction, the spreading of refreshes, and `verify`.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use cross_account::{
     VerifyOutcome, VerifyVerdict,
 };
 use cross_account_test_support::wire::{field, Form};
-use cross_account_test_support::{pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
+use cross_account_test_support::{
+    concurrently, pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+};
 use tokio::time::Instant;
 
 fn tenant(i: usize) -> SessionOptions {
@@ -58,24 +61,18 @@ async fn prefetch_warms_at_the_budget_pace_with_one_call_per_tenant() {
 #[tokio::test(start_paused = true)]
 async fn many_readers_of_one_tenant_make_one_call() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_millis(500),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_millis(500));
     let pool = pool_builder(&double, &time).build().unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..1000 {
+    let keys: HashSet<String> = concurrently(1000, |_| {
         let pool = pool.clone();
-        tasks.spawn(async move {
-            pool.credentials(&tenant(1))
-                .await
-                .map(|c| c.access_key_id().to_string())
-        });
-    }
-    let mut keys = std::collections::HashSet::new();
-    while let Some(r) = tasks.join_next().await {
-        keys.insert(r.unwrap().unwrap());
-    }
+        async move {
+            let creds = pool.credentials(&tenant(1)).await.unwrap();
+            creds.access_key_id().to_string()
+        }
+    })
+    .await
+    .into_iter()
+    .collect();
     assert_eq!((double.calls(), keys.len()), (1, 1));
 }
 

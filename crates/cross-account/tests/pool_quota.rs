@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use cross_account::{CrossAccountPool, SessionOptions};
-use cross_account_test_support::QuotaSts;
+use cross_account_test_support::{concurrently, QuotaSts};
 
 fn tenant(i: usize) -> SessionOptions {
     cross_account_test_support::tenant(200_000_000_000, "quota", i)
@@ -69,15 +69,14 @@ async fn over_the_quota_throttling_is_absorbed_with_no_duplicates() {
     let sts = QuotaSts::start(50.0, 5, Duration::from_secs(3600), Duration::from_millis(2)).await;
     let pool = pool(&sts, 200.0, 20, 16);
     let n = 120;
-    let mut readers = tokio::task::JoinSet::new();
-    for i in 0..n {
+    let failures = concurrently(n, |i| {
         let pool = pool.clone();
-        readers.spawn(async move { pool.credentials(&tenant(i)).await });
-    }
-    let mut failures = 0;
-    while let Some(r) = readers.join_next().await {
-        failures += usize::from(r.unwrap().is_err());
-    }
+        async move { pool.credentials(&tenant(i)).await }
+    })
+    .await
+    .iter()
+    .filter(|r| r.is_err())
+    .count();
     assert_eq!(failures, 0, "first reads failed under the quota");
     assert_one_issue_per_tenant_within(&sts, n, 16, 4);
     let stats = pool.stats();

@@ -5,7 +5,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::TimeSource;
 use cross_account::{CrossAccountSession, Error, TemporaryCredentials};
-use cross_account_test_support::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
+use cross_account_test_support::{
+    concurrently, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+};
 use tokio::time::Instant;
 
 const MARGIN: Duration = Duration::from_secs(30);
@@ -22,20 +24,15 @@ fn assert_usable(creds: &TemporaryCredentials, time: &PausedTime) {
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_cold_readers_make_one_call() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_secs(1),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_secs(1));
     let session = session_builder(&double, &time).build().unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..10_000 {
+    let keys: std::collections::HashSet<String> = concurrently(10_000, |_| {
         let s = session.clone();
-        tasks.spawn(async move { s.credentials().await.map(|c| c.access_key_id().to_string()) });
-    }
-    let mut keys = std::collections::HashSet::new();
-    while let Some(res) = tasks.join_next().await {
-        keys.insert(res.unwrap().unwrap());
-    }
+        async move { s.credentials().await.unwrap().access_key_id().to_string() }
+    })
+    .await
+    .into_iter()
+    .collect();
     assert_eq!(double.calls(), 1);
     assert_eq!(keys.len(), 1);
     assert_eq!(session.status().sts_calls, 1);
@@ -69,10 +66,7 @@ fn threads_on_a_cold_session_make_one_call() {
 async fn a_thousand_refresh_cycles_one_call_each_and_readers_never_wait() {
     let time = PausedTime::new();
     // STS answers after 2 s, so any reader that waited for it would see the clock move.
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(900),
-        delay: Duration::from_secs(2),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 900, Duration::from_secs(2));
     let session = session_builder(&double, &time).build().unwrap();
     session.credentials().await.unwrap();
     let (mut reads, mut waited) = (0u64, 0u64);
@@ -284,20 +278,17 @@ async fn cold_start_failure_is_returned_at_once_and_not_retried_by_readers() {
 #[tokio::test(start_paused = true)]
 async fn invalidate_refetches_once_for_any_number_of_readers() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_millis(200),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_millis(200));
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     session.invalidate();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..1000 {
+    let read = concurrently(1000, |_| {
         let s = session.clone();
-        tasks.spawn(async move { s.credentials().await.unwrap() });
-    }
-    while let Some(c) = tasks.join_next().await {
-        assert_ne!(c.unwrap().access_key_id(), first.access_key_id());
+        async move { s.credentials().await.unwrap() }
+    })
+    .await;
+    for c in read {
+        assert_ne!(c.access_key_id(), first.access_key_id());
     }
     assert_eq!(double.calls(), 2);
 }

@@ -20,7 +20,9 @@ use cross_account::{
     CrossAccountSession, CrossAccountSessionBuilder, Error, ErrorKind, MfaTokenFuture,
     ProvideMfaToken, SessionOptions,
 };
-use cross_account_test_support::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
+use cross_account_test_support::{
+    concurrently, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+};
 
 /// A session over the double on tick-advance time: nothing runs on any caller's runtime, so
 /// the STS calls and the refresh go to the refresh driver thread.
@@ -194,24 +196,16 @@ fn an_idle_first_runtime_does_not_hold_up_the_next_fetch() {
 #[tokio::test(start_paused = true)]
 async fn a_hundred_cancelled_readers_make_one_call_whose_result_is_served() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_secs(1),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_secs(1));
     let session = session_builder(&double, &time).build().unwrap();
-    let mut readers = tokio::task::JoinSet::new();
-    for _ in 0..100 {
+    let finished = concurrently(100, |_| {
         let s = session.clone();
-        readers.spawn(async move {
-            tokio::time::timeout(Duration::from_millis(400), s.credentials())
-                .await
-                .is_ok()
-        });
-    }
-    let mut finished = 0;
-    while let Some(ok) = readers.join_next().await {
-        finished += usize::from(ok.unwrap());
-    }
+        async move { tokio::time::timeout(Duration::from_millis(400), s.credentials()).await }
+    })
+    .await
+    .iter()
+    .filter(|r| r.is_ok())
+    .count();
     assert_eq!(finished, 0, "every reader gave up at 400 ms");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(double.calls(), 1, "the abandoned call went on");
@@ -482,61 +476,55 @@ impl ProvideMfaToken for NeedsTheRuntime {
     }
 }
 
-#[test]
-fn mfa_providers_leave_a_current_thread_runtime_free() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
+/// On `#[tokio::test]`'s current-thread runtime.
+#[tokio::test(start_paused = true)]
+async fn mfa_providers_leave_a_current_thread_runtime_free() {
+    let time = PausedTime::new();
+    let double = StsDouble::issuing(time.clone(), 3600);
+    let ticks = Arc::new(AtomicU64::new(0));
+    let ticker = {
+        let ticks = ticks.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    // Async: awaits on the runtime without holding its thread.
+    let session = session_builder(&double, &time)
+        .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
+        .mfa_token_provider(NeedsTheRuntime(ticks.clone()))
         .build()
         .unwrap();
-    rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 3600);
-        let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = {
-            let ticks = ticks.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    ticks.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        };
-        // Async: awaits on the runtime without holding its thread.
-        let session = session_builder(&double, &time)
-            .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
-            .mfa_token_provider(NeedsTheRuntime(ticks.clone()))
-            .build()
-            .unwrap();
-        session.credentials().await.unwrap();
-        assert_eq!(
-            double.requests()[0].get("TokenCode").map(|v| v[0].as_str()),
-            Some("123456")
-        );
+    session.credentials().await.unwrap();
+    assert_eq!(
+        double.requests()[0].get("TokenCode").map(|v| v[0].as_str()),
+        Some("123456")
+    );
 
-        // Synchronous: runs on the blocking pool. It waits for the ticker, which can only tick
-        // if the callback is not blocking the runtime's one thread.
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let rx = Mutex::new(rx);
-        let session = session_builder(&double, &time)
-            .session_name("sync-mfa")
-            .mfa("arn:aws:iam::123456789012:mfa/alice", move || {
-                rx.lock()
-                    .unwrap()
-                    .recv_timeout(Duration::from_secs(10))
-                    .map(|()| "654321".to_string())
-                    .map_err(|_| "the runtime was blocked".to_string())
-            })
-            .build()
-            .unwrap();
-        // Runs only when the runtime's thread is free while the fetch is in progress.
-        let signal = tokio::spawn(async move {
-            tx.send(()).unwrap();
-        });
-        session.credentials().await.unwrap();
-        signal.await.unwrap();
-        ticker.abort();
+    // Synchronous: runs on the blocking pool. It waits for the ticker, which can only tick
+    // if the callback is not blocking the runtime's one thread.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = Mutex::new(rx);
+    let session = session_builder(&double, &time)
+        .session_name("sync-mfa")
+        .mfa("arn:aws:iam::123456789012:mfa/alice", move || {
+            rx.lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(10))
+                .map(|()| "654321".to_string())
+                .map_err(|_| "the runtime was blocked".to_string())
+        })
+        .build()
+        .unwrap();
+    // Runs only when the runtime's thread is free while the fetch is in progress.
+    let signal = tokio::spawn(async move {
+        tx.send(()).unwrap();
     });
+    session.credentials().await.unwrap();
+    signal.await.unwrap();
+    ticker.abort();
 }
 
 #[tokio::test(start_paused = true)]
