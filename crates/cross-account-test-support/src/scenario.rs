@@ -49,6 +49,14 @@ impl Scenario {
         Scenario::load(Path::new(&path))
     }
 
+    /// A session of the scenario's role with the partner's external ID; source credentials and
+    /// endpoint come from the environment the harness exports, as a user's would.
+    pub fn session(&self) -> cross_account::CrossAccountSessionBuilder {
+        cross_account::CrossAccountSession::builder()
+            .role_arn(&self.role_arn)
+            .external_id(&self.external_id)
+    }
+
     /// The harness's state directory (where `local_sts.py` keeps moto's files).
     pub fn state_dir(&self) -> &Path {
         self.path

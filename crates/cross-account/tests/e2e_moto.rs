@@ -4,6 +4,7 @@
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
 use cross_account_test_support::scenario;
+use cross_account_test_support::wire::signing_key;
 
 /// Which access key signed each request the S3 client sent.
 #[derive(Debug, Clone, Default)]
@@ -23,8 +24,7 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for Signers {
             .request()
             .headers()
             .get("authorization")
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
+            .and_then(signing_key)
             .unwrap_or_default()
             .to_string();
         self.0.lock().unwrap().push(key);
@@ -52,12 +52,7 @@ async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> a
 #[tokio::test]
 async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
     let Some(sc) = scenario() else { return };
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .session_name("e2e-invalidate")
-        .build()
-        .unwrap();
+    let session = sc.session().session_name("e2e-invalidate").build().unwrap();
     let signers = Signers::default();
     let s3 = s3_client_signed(&session, &signers).await;
     let get = || s3.get_object().bucket(&sc.bucket).key(&sc.key).send();
@@ -98,12 +93,7 @@ fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
             )
             .load(),
     );
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .sdk_config(&config)
-        .build()
-        .unwrap();
+    let session = sc.session().sdk_config(&config).build().unwrap();
     idle.block_on(session.credentials()).unwrap();
     let busy = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -120,12 +110,7 @@ fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
 #[tokio::test]
 async fn partner_reads_but_cannot_write_and_refreshes_keep_working() {
     let Some(sc) = scenario() else { return };
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .session_name("e2e-rust")
-        .build()
-        .unwrap();
+    let session = sc.session().session_name("e2e-rust").build().unwrap();
     let s3 = s3_client(&session).await;
 
     let mut seen_keys = std::collections::HashSet::new();

@@ -3,7 +3,6 @@
 //! whole process, so a scoped subscriber is only reliable when no other test runs beside it.
 
 use aws_config::BehaviorVersion;
-use cross_account::CrossAccountSession;
 use cross_account_test_support::{scenario, TraceCapture};
 use secrecy::ExposeSecret;
 
@@ -11,11 +10,7 @@ use secrecy::ExposeSecret;
 async fn trace_logs_of_a_real_exchange_hold_no_secret() {
     let Some(sc) = scenario() else { return };
     let trace = TraceCapture::start();
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .build()
-        .unwrap();
+    let session = sc.session().build().unwrap();
     let creds = session.credentials().await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .credentials_provider(session.clone())

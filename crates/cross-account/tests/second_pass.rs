@@ -20,6 +20,7 @@ use cross_account::{
     CrossAccountSession, CrossAccountSessionBuilder, Error, ErrorKind, MfaTokenFuture,
     ProvideMfaToken, SessionOptions,
 };
+use cross_account_test_support::wire::signing_key;
 use cross_account_test_support::{
     concurrently, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
 };
@@ -244,8 +245,7 @@ impl HttpConnector for Signers {
         let key = request
             .headers()
             .get("authorization")
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
+            .and_then(signing_key)
             .unwrap_or_default()
             .to_string();
         self.0.lock().unwrap().push(key);
