@@ -36,11 +36,7 @@ const USAGE: &str = "usage: cross-account-bench-pool quota-sts --rate R --burst 
 fn main() -> ExitCode {
     let args = args::Args::from_env();
     let num = |name: &str, default: f64| args.number(name, default);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = cross_account_test_support::runtimes::workers(2);
     let out = match (args.word(0), args.word(1)) {
         (Some("quota-sts"), _) => {
             let rate = num("--rate", 60.0);

@@ -21,6 +21,7 @@ use cross_account::{CrossAccountSession, CrossAccountSessionBuilder};
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
+use cross_account_test_support::runtimes::{current_thread, workers};
 use cross_account_test_support::{Reply, StsDouble, EXTERNAL_ID, ROLE_ARN};
 
 use crate::sdk::SdkCache;
@@ -173,20 +174,9 @@ impl Side {
     }
 }
 
-fn current_thread() -> Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The runtime of an async service on this machine: 2 worker threads.
 pub fn two_workers() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    workers(2)
 }
 
 fn ms(d: Duration) -> f64 {

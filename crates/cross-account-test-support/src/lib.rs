@@ -7,6 +7,7 @@ mod concurrently;
 mod live_heap;
 mod paused_time;
 mod quota_sts;
+pub mod runtimes;
 mod scenario;
 mod sts_double;
 mod tenants;
@@ -35,6 +36,14 @@ pub const EXTERNAL_ID: &str = "ExternalId123";
 pub const SENTINEL_SECRET: &str = "SENTINEL-SECRET-7d1f0c2e9b";
 /// The prefix of every session token the in-process double issues.
 pub const SENTINEL_TOKEN: &str = "SENTINEL-TOKEN-4a8b6c1d3e";
+
+/// Wall time on tokio's clock, and a double on it that always issues credentials of this
+/// lifetime: the start of most paused-clock tests.
+pub fn paused_issuing(lifetime_secs: u64) -> (PausedTime, StsDouble) {
+    let time = PausedTime::new();
+    let double = StsDouble::issuing(time.clone(), lifetime_secs);
+    (time, double)
+}
 
 /// A session over the double with the paused clock, on the test's runtime when there is one.
 pub fn session_builder(double: &StsDouble, time: &PausedTime) -> CrossAccountSessionBuilder {

@@ -7,20 +7,12 @@ use std::time::{Duration, Instant};
 use aws_credential_types::provider::ProvideCredentials;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cross_account::CrossAccountSession;
-use cross_account_test_support::{session_builder, PausedTime, StsDouble};
-
-fn two_workers() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use cross_account_test_support::runtimes::workers;
+use cross_account_test_support::{paused_issuing, session_builder, PausedTime, StsDouble};
 
 fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble) {
     rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 43200);
+        let (time, double) = paused_issuing(43200);
         let session = session_builder(&double, &time).build().unwrap();
         session.credentials().await.unwrap();
         (session, double)
@@ -28,7 +20,7 @@ fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble
 }
 
 fn single_reader(c: &mut Criterion) {
-    let rt = two_workers();
+    let rt = workers(2);
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("hot_read");
     g.throughput(Throughput::Elements(1));
@@ -66,7 +58,7 @@ fn single_reader(c: &mut Criterion) {
 }
 
 fn concurrent_readers(c: &mut Criterion) {
-    let rt = two_workers();
+    let rt = workers(2);
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("concurrent_read");
     g.measurement_time(Duration::from_secs(3));

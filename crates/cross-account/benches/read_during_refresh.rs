@@ -15,11 +15,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = cross_account_test_support::runtimes::workers(2);
     rt.block_on(async {
         // Wall time moves only when ticked; the double's 2 s delay is tokio's, so it stays real.
         let (time, sleep) = tick_advance_time_and_sleep();

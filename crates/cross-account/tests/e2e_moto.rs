@@ -3,6 +3,7 @@
 
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
+use cross_account_test_support::runtimes::{current_thread, workers};
 use cross_account_test_support::scenario;
 use cross_account_test_support::wire::signing_key;
 
@@ -79,10 +80,7 @@ async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
 #[test]
 fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
     let Some(sc) = scenario() else { return };
-    let idle = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let idle = current_thread();
     let config = idle.block_on(
         aws_config::defaults(BehaviorVersion::latest())
             .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -95,11 +93,7 @@ fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
     );
     let session = sc.session().sdk_config(&config).build().unwrap();
     idle.block_on(session.credentials()).unwrap();
-    let busy = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let busy = workers(1);
     session.invalidate();
     busy.block_on(session.credentials())
         .expect("the second fetch does not depend on the idle runtime");

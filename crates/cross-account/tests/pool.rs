@@ -12,7 +12,7 @@ use cross_account::{
 };
 use cross_account_test_support::wire::{field, Form};
 use cross_account_test_support::{
-    concurrently, pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+    concurrently, paused_issuing, pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
 };
 use tokio::time::Instant;
 
@@ -22,8 +22,7 @@ fn tenant(i: usize) -> SessionOptions {
 
 #[tokio::test(start_paused = true)]
 async fn prefetch_warms_at_the_budget_pace_with_one_call_per_tenant() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(20.0, 5)
         .max_in_flight(4)
@@ -116,8 +115,7 @@ async fn throttling_slows_the_budget_and_never_reaches_readers() {
 
 #[tokio::test(start_paused = true)]
 async fn a_refused_tenant_is_quarantined_without_spending_the_budget() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     double.set_form_script(|form, _| {
         if field(form, "RoleArn").is_some_and(|r| r.ends_with("/Tenant3")) {
             Reply::access_denied()
@@ -234,8 +232,7 @@ async fn an_outage_gets_one_probe_at_a_time_and_recovery_is_paced() {
 
 #[tokio::test(start_paused = true)]
 async fn idle_tenants_are_evicted_and_the_cap_holds() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let evicted = Arc::new(Mutex::new(Vec::new()));
     let seen = evicted.clone();
     let pool = pool_builder(&double, &time)
@@ -268,8 +265,7 @@ async fn idle_tenants_are_evicted_and_the_cap_holds() {
 
 #[tokio::test(start_paused = true)]
 async fn refreshes_are_spread_by_one_driver() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(500.0, 500)
         .max_in_flight(64)
@@ -316,8 +312,7 @@ async fn refreshes_are_spread_by_one_driver() {
 #[tokio::test(start_paused = true)]
 async fn provider_reads_the_pools_cache() {
     use aws_credential_types::provider::ProvideCredentials;
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let provider = pool.provider(&tenant(9)).unwrap();
     let a = provider.provide_credentials().await.unwrap();
@@ -333,8 +328,7 @@ async fn provider_reads_the_pools_cache() {
 
 #[tokio::test(start_paused = true)]
 async fn bad_options_are_refused_before_any_call() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let err = pool
         .credentials(&SessionOptions::new("arn:aws:iam::12:role/X"))
@@ -382,8 +376,7 @@ fn enforcing(form: &Form) -> Reply {
 
 #[tokio::test(start_paused = true)]
 async fn verify_passes_a_role_that_enforces_its_external_id() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     double.set_form_script(|form, _| enforcing(form));
     let pool = pool_builder(&double, &time).build().unwrap();
     let options = SessionOptions {
@@ -430,8 +423,7 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
 
 #[tokio::test(start_paused = true)]
 async fn verify_finds_the_confused_deputy_and_the_refused_id() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let options = SessionOptions {
         external_id: Some("external-id-00001".into()),

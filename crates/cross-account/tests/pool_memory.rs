@@ -1,7 +1,7 @@
 //! Memory per idle tenant, asserted loosely (the exact figure is a `bench/run` row): live heap
 //! bytes counted by a wrapping allocator, 2000 warmed tenants over the in-process double.
 
-use cross_account_test_support::{pool_builder, tenant, LiveHeap, PausedTime, StsDouble};
+use cross_account_test_support::{paused_issuing, pool_builder, tenant, LiveHeap};
 
 #[global_allocator]
 static ALLOCATOR: LiveHeap = LiveHeap;
@@ -11,8 +11,7 @@ const ACCOUNTS: u64 = 500_000_000_000;
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_tenant_costs_a_few_kib() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     double.set_recording(false);
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(1000.0, 1000)

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use aws_smithy_async::time::TimeSource;
 use cross_account::{CrossAccountSession, Error, TemporaryCredentials};
 use cross_account_test_support::{
-    concurrently, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+    concurrently, paused_issuing, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
 };
 use tokio::time::Instant;
 
@@ -40,11 +40,7 @@ async fn ten_thousand_cold_readers_make_one_call() {
 
 #[test]
 fn threads_on_a_cold_session_make_one_call() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = cross_account_test_support::runtimes::workers(2);
     let time = rt.block_on(async { PausedTime::new() });
     let double = StsDouble::issuing(time.clone(), 3600);
     let session = session_builder(&double, &time).build().unwrap();
@@ -115,8 +111,7 @@ fn common_start(time: &PausedTime) -> Instant {
 
 /// Runs one outage during prefetch and returns (calls during the outage, seconds to recover).
 async fn outage_during_prefetch(fault: Reply) -> (u64, f64) {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     // From now on STS fails, for 240 s after the refresh window opens (at most 300 s before expiry).
@@ -182,8 +177,7 @@ async fn sts_failing_during_prefetch_keeps_reads_working() {
 
 #[tokio::test(start_paused = true)]
 async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     let back_at = first.expiration() + Duration::from_secs(600);
@@ -226,8 +220,7 @@ async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
 
 #[tokio::test(start_paused = true)]
 async fn access_denied_mid_life_is_surfaced_and_calls_stay_bounded() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     double.set_script(|_| Reply::access_denied());
@@ -295,8 +288,7 @@ async fn invalidate_refetches_once_for_any_number_of_readers() {
 
 #[tokio::test(start_paused = true)]
 async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time)
         .auto_refresh(false)
         .build()
@@ -328,8 +320,7 @@ async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
 
 #[tokio::test(start_paused = true)]
 async fn role_chaining_clamps_and_inner_refreshes_flow_through() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let inner = session_builder(&double, &time)
         .role_arn("arn:aws:iam::111111111111:role/Hop")
         .build()
@@ -369,8 +360,7 @@ async fn role_chaining_clamps_and_inner_refreshes_flow_through() {
 #[tokio::test(start_paused = true)]
 async fn provides_credentials_to_the_sdk() {
     use aws_credential_types::provider::ProvideCredentials;
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time).build().unwrap();
     let sdk = session.provide_credentials().await.unwrap();
     let ours = session.credentials().await.unwrap();

@@ -20,9 +20,10 @@ use cross_account::{
     CrossAccountSession, CrossAccountSessionBuilder, Error, ErrorKind, MfaTokenFuture,
     ProvideMfaToken, SessionOptions,
 };
+use cross_account_test_support::runtimes::{current_thread, workers};
 use cross_account_test_support::wire::signing_key;
 use cross_account_test_support::{
-    concurrently, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+    concurrently, paused_issuing, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
 };
 
 /// A session over the double on tick-advance time: nothing runs on any caller's runtime, so
@@ -39,13 +40,6 @@ fn driver_session(
         .sdk_config(&double.sdk_config())
         .time_source(time.clone())
         .sleep_impl(sleep.clone())
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Waits, bounded, for work on the refresh driver thread (cross-thread synchronisation only:
@@ -182,11 +176,7 @@ fn an_idle_first_runtime_does_not_hold_up_the_next_fetch() {
     let idle = current_thread();
     idle.block_on(session.credentials()).unwrap();
     // `idle` stays alive but is never polled again.
-    let busy = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let busy = workers(1);
     session.invalidate();
     let second = busy.block_on(session.credentials()).unwrap();
     assert_eq!(double.calls(), 2);
@@ -268,8 +258,7 @@ async fn s3_over(loader: aws_config::ConfigLoader, signers: &Signers) -> aws_sdk
 
 #[tokio::test(start_paused = true)]
 async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time)
         .auto_refresh(false)
         .build()
@@ -304,8 +293,7 @@ async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
 
 #[tokio::test(start_paused = true)]
 async fn plain_credentials_provider_keeps_the_sdk_cache_as_documented() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let signers = Signers::default();
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -436,8 +424,7 @@ fn combinations_that_cannot_be_honoured_are_refused_naming_both() {
 
 #[tokio::test(start_paused = true)]
 async fn options_chain_builds_both_hops_and_clamps() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let options = SessionOptions {
         duration: Some(Duration::from_secs(7200)),
         source_role: Some(Box::new(SessionOptions::new(
@@ -479,8 +466,7 @@ impl ProvideMfaToken for NeedsTheRuntime {
 /// On `#[tokio::test]`'s current-thread runtime.
 #[tokio::test(start_paused = true)]
 async fn mfa_providers_leave_a_current_thread_runtime_free() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let ticks = Arc::new(AtomicU64::new(0));
     let ticker = {
         let ticks = ticks.clone();
@@ -529,8 +515,7 @@ async fn mfa_providers_leave_a_current_thread_runtime_free() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failing_mfa_provider_keeps_its_cause() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time)
         .mfa("arn:aws:iam::123456789012:mfa/alice", || {
             Err("no terminal to prompt on".to_string())
@@ -546,8 +531,7 @@ async fn a_failing_mfa_provider_keeps_its_cause() {
 
 #[tokio::test(start_paused = true)]
 async fn invalidate_during_an_outage_keeps_serving_what_is_still_valid() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time).build().unwrap();
     let held = session.credentials().await.unwrap();
     double.set_script(|_| Reply::Status(503));

@@ -7,7 +7,8 @@
 use std::time::{Duration, SystemTime};
 
 use cross_account_test_support::{
-    session_builder, PausedTime, Reply, StsDouble, TraceCapture, SENTINEL_SECRET, SENTINEL_TOKEN,
+    paused_issuing, session_builder, Reply, StsDouble, TraceCapture, SENTINEL_SECRET,
+    SENTINEL_TOKEN,
 };
 use secrecy::ExposeSecret;
 
@@ -72,8 +73,7 @@ async fn every_public_type_and_every_error_variant_is_clean() {
     let mut surfaces: Vec<(String, String)> = Vec::new();
     let mut show = |what: &str, text: String| surfaces.push((what.to_string(), text));
 
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
 
     // Background refreshes, logged at TRACE.
     let refreshing = session_builder(&double, &time).build().unwrap();

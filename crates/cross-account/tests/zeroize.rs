@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use cross_account::secrecy::{ExposeSecret, SecretString};
 use cross_account::TemporaryCredentials;
 use cross_account_test_support::{
-    session_builder, PausedTime, StsDouble, SENTINEL_SECRET, SENTINEL_TOKEN,
+    paused_issuing, session_builder, SENTINEL_SECRET, SENTINEL_TOKEN,
 };
 
 const SLOTS: usize = 4;
@@ -170,8 +170,7 @@ fn credentials_from_sts_are_zeroed_when_the_session_and_readers_let_go() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 3600);
+        let (time, double) = paused_issuing(3600);
         let session = session_builder(&double, &time).build().unwrap();
         let creds = session.credentials().await.unwrap();
         assert!(creds
