@@ -9,9 +9,11 @@ mod paused_time;
 mod quota_sts;
 pub mod runtimes;
 mod scenario;
+mod signing_keys;
 mod sts_double;
 mod tenants;
 mod trace_capture;
+mod verify_outcomes;
 pub mod wire;
 
 pub use concurrently::concurrently;
@@ -19,9 +21,11 @@ pub use live_heap::LiveHeap;
 pub use paused_time::PausedTime;
 pub use quota_sts::QuotaSts;
 pub use scenario::{scenario, Scenario};
+pub use signing_keys::SigningKeys;
 pub use sts_double::{Form, Reply, StsDouble};
 pub use tenants::tenant;
 pub use trace_capture::TraceCapture;
+pub use verify_outcomes::verify_outcomes;
 
 use aws_smithy_async::rt::sleep::TokioSleep;
 use cross_account::{

@@ -4,41 +4,17 @@
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
 use cross_account_test_support::runtimes::{current_thread, workers};
-use cross_account_test_support::scenario;
-use cross_account_test_support::wire::signing_key;
-
-/// Which access key signed each request the S3 client sent.
-#[derive(Debug, Clone, Default)]
-struct Signers(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl aws_smithy_runtime_api::client::interceptors::Intercept for Signers {
-    fn name(&self) -> &'static str {
-        "Signers"
-    }
-    fn read_before_transmit(
-        &self,
-        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let key = context
-            .request()
-            .headers()
-            .get("authorization")
-            .and_then(signing_key)
-            .unwrap_or_default()
-            .to_string();
-        self.0.lock().unwrap().push(key);
-        Ok(())
-    }
-}
+use cross_account_test_support::{scenario, SigningKeys};
 
 async fn s3_client(session: &CrossAccountSession) -> aws_sdk_s3::Client {
-    s3_client_signed(session, &Signers::default()).await
+    s3_client_signed(session, &SigningKeys::default()).await
 }
 
 /// The README's setup: the session is the client's only credentials cache.
-async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> aws_sdk_s3::Client {
+async fn s3_client_signed(
+    session: &CrossAccountSession,
+    signers: &SigningKeys,
+) -> aws_sdk_s3::Client {
     let config = session
         .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
@@ -54,14 +30,14 @@ async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> a
 async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
     let Some(sc) = scenario() else { return };
     let session = sc.session().session_name("e2e-invalidate").build().unwrap();
-    let signers = Signers::default();
+    let signers = SigningKeys::default();
     let s3 = s3_client_signed(&session, &signers).await;
     let get = || s3.get_object().bucket(&sc.bucket).key(&sc.key).send();
     get().await.unwrap();
     let held = session.credentials().await.unwrap();
     session.invalidate();
     get().await.unwrap();
-    let seen = signers.0.lock().unwrap().clone();
+    let seen = signers.all();
     assert_eq!(seen[0], held.access_key_id());
     assert_ne!(
         seen[1], seen[0],

@@ -12,7 +12,8 @@ use cross_account::{
 };
 use cross_account_test_support::wire::{field, Form};
 use cross_account_test_support::{
-    concurrently, paused_issuing, pool_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+    concurrently, paused_issuing, pool_builder, verify_outcomes, PausedTime, Reply, StsDouble,
+    ROLE_ARN,
 };
 use tokio::time::Instant;
 
@@ -385,14 +386,9 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
     };
     let report = pool.verify(&options).await.unwrap();
     assert_eq!(report.verdict(), VerifyVerdict::Safe, "{report:?}");
-    let outcomes: Vec<_> = report
-        .checks
-        .iter()
-        .map(|c| (c.kind.clone(), c.outcome))
-        .collect();
     assert_eq!(
-        outcomes,
-        vec![
+        verify_outcomes(&report),
+        [
             (VerifyCheckKind::AssumeWithExternalId, VerifyOutcome::Passed),
             (
                 VerifyCheckKind::RefusesWithoutExternalId,

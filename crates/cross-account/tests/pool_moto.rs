@@ -10,6 +10,7 @@ use std::process::Command;
 use cross_account::{
     CrossAccountPool, ErrorKind, SessionOptions, VerifyCheckKind, VerifyOutcome, VerifyVerdict,
 };
+use cross_account_test_support::verify_outcomes;
 
 const TENANTS: usize = 1000;
 
@@ -102,28 +103,19 @@ async fn a_thousand_tenants_through_one_pool() {
     // moto lets a call without an external ID through: the finding fires.
     let report = pool.verify(&tenants[2]).await.unwrap();
     assert_eq!(report.verdict(), VerifyVerdict::Unsafe, "{report:?}");
-    let check = |kind: VerifyCheckKind| {
-        report
-            .checks
-            .iter()
-            .find(|c| c.kind == kind)
-            .unwrap()
-            .outcome
-    };
     assert_eq!(
-        check(VerifyCheckKind::AssumeWithExternalId),
-        VerifyOutcome::Passed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::RefusesWithoutExternalId),
-        VerifyOutcome::Failed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::RefusesWrongExternalId),
-        VerifyOutcome::Passed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::AccountMatches),
-        VerifyOutcome::Passed
+        verify_outcomes(&report),
+        [
+            (VerifyCheckKind::AssumeWithExternalId, VerifyOutcome::Passed),
+            (
+                VerifyCheckKind::RefusesWithoutExternalId,
+                VerifyOutcome::Failed
+            ),
+            (
+                VerifyCheckKind::RefusesWrongExternalId,
+                VerifyOutcome::Passed
+            ),
+            (VerifyCheckKind::AccountMatches, VerifyOutcome::Passed),
+        ]
     );
 }

@@ -21,9 +21,9 @@ use cross_account::{
     ProvideMfaToken, SessionOptions,
 };
 use cross_account_test_support::runtimes::{current_thread, workers};
-use cross_account_test_support::wire::signing_key;
 use cross_account_test_support::{
-    concurrently, paused_issuing, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+    concurrently, paused_issuing, session_builder, PausedTime, Reply, SigningKeys, StsDouble,
+    ROLE_ARN,
 };
 
 /// A session over the double on tick-advance time: nothing runs on any caller's runtime, so
@@ -226,19 +226,12 @@ async fn a_cancelled_reader_does_not_lose_the_failure_or_its_backoff() {
     assert_eq!(double.calls(), 1);
 }
 
-/// An S3 endpoint that records which access key signed each request.
-#[derive(Clone, Debug, Default)]
-struct Signers(Arc<Mutex<Vec<String>>>);
+/// An S3 endpoint whose bucket list is empty.
+#[derive(Clone, Debug)]
+struct EmptyS3;
 
-impl HttpConnector for Signers {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let key = request
-            .headers()
-            .get("authorization")
-            .and_then(signing_key)
-            .unwrap_or_default()
-            .to_string();
-        self.0.lock().unwrap().push(key);
+impl HttpConnector for EmptyS3 {
+    fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
         HttpConnectorFuture::ready(Ok(Response::new(
             StatusCode::try_from(200).unwrap(),
             SdkBody::from("<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>"),
@@ -246,14 +239,18 @@ impl HttpConnector for Signers {
     }
 }
 
-async fn s3_over(loader: aws_config::ConfigLoader, signers: &Signers) -> aws_sdk_s3::Client {
-    let connector = SharedHttpConnector::new(signers.clone());
+/// An S3 client of the loader's config over `EmptyS3`, recording who signed each request.
+async fn s3_over(loader: aws_config::ConfigLoader, keys: &SigningKeys) -> aws_sdk_s3::Client {
+    let connector = SharedHttpConnector::new(EmptyS3);
     let config = loader
         .region(aws_config::Region::new("us-east-1"))
         .http_client(http_client_fn(move |_, _| connector.clone()))
         .load()
         .await;
-    aws_sdk_s3::Client::new(&config)
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .interceptor(keys.clone())
+        .build();
+    aws_sdk_s3::Client::from_conf(s3)
 }
 
 #[tokio::test(start_paused = true)]
@@ -263,12 +260,12 @@ async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
         .auto_refresh(false)
         .build()
         .unwrap();
-    let signers = Signers::default();
+    let signers = SigningKeys::default();
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .time_source(time.clone())
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new());
     let s3 = s3_over(session.configure_loader(loader), &signers).await;
-    let last = || signers.0.lock().unwrap().last().cloned().unwrap();
+    let last = || signers.last();
 
     s3.list_buckets().send().await.unwrap();
     let first = last();
@@ -295,7 +292,7 @@ async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
 async fn plain_credentials_provider_keeps_the_sdk_cache_as_documented() {
     let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
-    let signers = Signers::default();
+    let signers = SigningKeys::default();
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .time_source(time.clone())
         .credentials_provider(session.clone());
@@ -303,7 +300,7 @@ async fn plain_credentials_provider_keeps_the_sdk_cache_as_documented() {
     s3.list_buckets().send().await.unwrap();
     session.invalidate();
     s3.list_buckets().send().await.unwrap();
-    let seen = signers.0.lock().unwrap().clone();
+    let seen = signers.all();
     // What configure_loader() exists for: the SDK's cache still hands out the old key.
     assert_eq!(seen[0], seen[1]);
 }
