@@ -310,6 +310,18 @@ pub fn hot_read(plan: &Plan) -> Value {
 
 // --- row 2: STS calls ---------------------------------------------------------------------
 
+/// The calls `double` answered while `read` ran 100 times, one after another.
+async fn calls_per_100<Fut: Future<Output = ()>>(
+    double: &StsDouble,
+    read: impl Fn() -> Fut,
+) -> u64 {
+    let before = double.calls();
+    for _ in 0..100 {
+        read().await;
+    }
+    double.calls() - before
+}
+
 pub fn sts_calls(plan: &Plan) -> Value {
     log("row 2: STS calls per 100 reads");
     let rt = two_workers();
@@ -324,35 +336,27 @@ pub fn sts_calls(plan: &Plan) -> Value {
                 .duration(Duration::from_secs(SHORT))
                 .build()
                 .unwrap();
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 session.credentials().await.unwrap();
-            }
-            push(
-                &mut burst,
-                "ours: credentials()",
-                json!(session.status().sts_calls),
-            );
-
-            let before = double.calls();
+            });
+            push(&mut burst, "ours: credentials()", json!(calls.await));
             let sdk = SdkCache::new(&config, assume_role_provider(&config).await).await;
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 sdk.read().await.unwrap();
-            }
+            });
             push(
                 &mut burst,
                 "SDK: AssumeRoleProvider behind IdentityCache::lazy()",
-                json!(double.calls() - before),
+                json!(calls.await),
             );
-
-            let before = double.calls();
             let direct = assume_role_provider(&config).await;
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 direct.provide_credentials().await.unwrap();
-            }
+            });
             push(
                 &mut burst,
                 "SDK: AssumeRoleProvider::provide_credentials() (uncached)",
-                json!(double.calls() - before),
+                json!(calls.await),
             );
         });
 

@@ -41,6 +41,13 @@ pub const SENTINEL_SECRET: &str = "SENTINEL-SECRET-7d1f0c2e9b";
 /// The prefix of every session token the in-process double issues.
 pub const SENTINEL_TOKEN: &str = "SENTINEL-TOKEN-4a8b6c1d3e";
 
+/// Fails if `text` (what `what` shows) holds any part of the double's credentials' secrets.
+pub fn assert_no_sentinel(what: &str, text: &str) {
+    for secret in [SENTINEL_SECRET, SENTINEL_TOKEN] {
+        assert!(!text.contains(secret), "{what} leaks {secret}: {text}");
+    }
+}
+
 /// Wall time on tokio's clock, and a double on it that always issues credentials of this
 /// lifetime: the start of most paused-clock tests.
 pub fn paused_issuing(lifetime_secs: u64) -> (PausedTime, StsDouble) {

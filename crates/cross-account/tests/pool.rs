@@ -12,8 +12,8 @@ use cross_account::{
 };
 use cross_account_test_support::wire::{field, Form};
 use cross_account_test_support::{
-    concurrently, paused_issuing, pool_builder, verify_outcomes, PausedTime, Reply, StsDouble,
-    ROLE_ARN,
+    assert_no_sentinel, concurrently, paused_issuing, pool_builder, verify_outcomes, PausedTime,
+    Reply, StsDouble, ROLE_ARN,
 };
 use tokio::time::Instant;
 
@@ -320,11 +320,7 @@ async fn provider_reads_the_pools_cache() {
     let b = pool.credentials(&tenant(9)).await.unwrap();
     assert_eq!(a.access_key_id(), b.access_key_id());
     assert_eq!(double.calls(), 1);
-    let dbg = format!("{provider:?} {pool:?}");
-    assert!(
-        !dbg.contains(cross_account_test_support::SENTINEL_SECRET),
-        "{dbg}"
-    );
+    assert_no_sentinel("provider and pool", &format!("{provider:?} {pool:?}"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -410,11 +406,7 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
     assert_eq!(sent[0].as_deref(), Some("external-id-00001"));
     assert_eq!(sent[1], None);
     assert!(sent[2].as_deref().is_some_and(|w| w != "external-id-00001"));
-    let json = report.to_json().to_string();
-    assert!(
-        !json.contains(cross_account_test_support::SENTINEL_SECRET),
-        "{json}"
-    );
+    assert_no_sentinel("the report's JSON", &report.to_json().to_string());
 }
 
 #[tokio::test(start_paused = true)]

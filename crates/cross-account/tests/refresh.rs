@@ -1,6 +1,5 @@
 //! The refresh engine under tokio's paused clock, over the in-process STS double.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::TimeSource;
@@ -391,38 +390,24 @@ async fn clock_skewed_answer_is_refused_not_served() {
 #[tokio::test(start_paused = true)]
 async fn builder_checks_refresh_settings() {
     let b = || CrossAccountSession::builder().role_arn(ROLE_ARN);
-    let err = b()
-        .refresh_window(Duration::from_secs(10))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "refresh_window",
-            ..
-        }
-    ));
-    let err = b()
-        .mandatory_margin(Duration::from_secs(600))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "mandatory_margin",
-            ..
-        }
-    ));
-    let err = b()
-        .backoff(cross_account::Backoff::default().with_base_delay(Duration::ZERO))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "backoff",
-            ..
-        }
-    ));
-    let _ = Arc::new(());
+    for (field, builder) in [
+        (
+            "refresh_window",
+            b().refresh_window(Duration::from_secs(10)),
+        ),
+        (
+            "mandatory_margin",
+            b().mandatory_margin(Duration::from_secs(600)),
+        ),
+        (
+            "backoff",
+            b().backoff(cross_account::Backoff::default().with_base_delay(Duration::ZERO)),
+        ),
+    ] {
+        let err = builder.build().unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { field: f, .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
 }
