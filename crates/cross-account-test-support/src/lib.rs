@@ -19,7 +19,7 @@ pub mod wire;
 pub use concurrently::concurrently;
 pub use live_heap::LiveHeap;
 pub use paused_time::PausedTime;
-pub use quota_sts::QuotaSts;
+pub use quota_sts::{QuotaStats, QuotaSts};
 pub use scenario::{scenario, Scenario};
 pub use signing_keys::SigningKeys;
 pub use sts_double::{Form, Reply, StsDouble};
