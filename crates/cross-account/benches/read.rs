@@ -8,7 +8,7 @@ use aws_credential_types::provider::ProvideCredentials;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cross_account::CrossAccountSession;
 use cross_account_test_support::runtimes::workers;
-use cross_account_test_support::{paused_issuing, session_builder, PausedTime, StsDouble};
+use cross_account_test_support::{paused_issuing, session_builder, StsDouble};
 
 fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble) {
     rt.block_on(async {
