@@ -5,15 +5,23 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_async::time::SystemTimeSource;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cross_account::CrossAccountSession;
 use cross_account_test_support::runtimes::workers;
-use cross_account_test_support::{paused_issuing, session_builder, StsDouble};
+use cross_account_test_support::{StsDouble, EXTERNAL_ID, ROLE_ARN};
 
+/// A session as users build it (system clock, so reads take the coarse-clock path) over the
+/// in-process double, holding 12-hour credentials.
 fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble) {
     rt.block_on(async {
-        let (time, double) = paused_issuing(43200);
-        let session = session_builder(&double, &time).build().unwrap();
+        let double = StsDouble::issuing(SystemTimeSource::new(), 43200);
+        let session = CrossAccountSession::builder()
+            .role_arn(ROLE_ARN)
+            .external_id(EXTERNAL_ID)
+            .sdk_config(&double.sdk_config())
+            .build()
+            .unwrap();
         session.credentials().await.unwrap();
         (session, double)
     })
