@@ -4,6 +4,7 @@
 //! counter. Not published; the core takes it as a dev-dependency only.
 
 mod concurrently;
+mod fixtures;
 mod live_heap;
 mod paused_time;
 mod quota_sts;
@@ -17,6 +18,7 @@ mod verify_outcomes;
 pub mod wire;
 
 pub use concurrently::concurrently;
+pub use fixtures::{assert_no_sentinel, paused_issuing, pool_builder, session_builder};
 pub use live_heap::LiveHeap;
 pub use paused_time::PausedTime;
 pub use quota_sts::{QuotaStats, QuotaSts};
@@ -27,11 +29,6 @@ pub use tenants::tenant;
 pub use trace_capture::TraceCapture;
 pub use verify_outcomes::verify_outcomes;
 
-use aws_smithy_async::rt::sleep::TokioSleep;
-use cross_account::{
-    CrossAccountPool, CrossAccountPoolBuilder, CrossAccountSession, CrossAccountSessionBuilder,
-};
-
 /// The role every in-process session assumes.
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/DemoRole";
 /// The external ID the in-process sessions send.
@@ -40,43 +37,3 @@ pub const EXTERNAL_ID: &str = "ExternalId123";
 pub const SENTINEL_SECRET: &str = "SENTINEL-SECRET-7d1f0c2e9b";
 /// The prefix of every session token the in-process double issues.
 pub const SENTINEL_TOKEN: &str = "SENTINEL-TOKEN-4a8b6c1d3e";
-
-/// Fails if `text` (what `what` shows) holds any part of the double's credentials' secrets.
-pub fn assert_no_sentinel(what: &str, text: &str) {
-    for secret in [SENTINEL_SECRET, SENTINEL_TOKEN] {
-        assert!(!text.contains(secret), "{what} leaks {secret}: {text}");
-    }
-}
-
-/// Wall time on tokio's clock, and a double on it that always issues credentials of this
-/// lifetime: the start of most paused-clock tests.
-pub fn paused_issuing(lifetime_secs: u64) -> (PausedTime, StsDouble) {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), lifetime_secs);
-    (time, double)
-}
-
-/// A session over the double with the paused clock, on the test's runtime when there is one.
-pub fn session_builder(double: &StsDouble, time: &PausedTime) -> CrossAccountSessionBuilder {
-    let builder = CrossAccountSession::builder()
-        .role_arn(ROLE_ARN)
-        .external_id(EXTERNAL_ID)
-        .session_name("test-session")
-        .sdk_config(&double.sdk_config())
-        .time_source(time.clone())
-        .sleep_impl(TokioSleep::new());
-    // A paused clock belongs to the test's runtime, so the STS calls must run there too.
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => builder.runtime_handle(handle),
-        Err(_) => builder,
-    }
-}
-
-/// A pool over the double with the paused clock, on the test's runtime (call it inside one).
-pub fn pool_builder(double: &StsDouble, time: &PausedTime) -> CrossAccountPoolBuilder {
-    CrossAccountPool::builder()
-        .sdk_config(&double.sdk_config())
-        .time_source(time.clone())
-        .sleep_impl(TokioSleep::new())
-        .runtime_handle(tokio::runtime::Handle::current())
-}
