@@ -57,6 +57,13 @@ impl Scenario {
             .external_id(&self.external_id)
     }
 
+    /// An S3 client config for the scenario's bucket: moto serves buckets by path, not by
+    /// virtual host.
+    #[cfg(feature = "s3")]
+    pub fn s3_config(config: &aws_config::SdkConfig) -> aws_sdk_s3::config::Builder {
+        aws_sdk_s3::config::Builder::from(config).force_path_style(true)
+    }
+
     /// The harness's state directory (where `local_sts.py` keeps moto's files).
     pub fn state_dir(&self) -> &Path {
         self.path

@@ -4,7 +4,7 @@
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
 use cross_account_test_support::runtimes::{current_thread, workers};
-use cross_account_test_support::{scenario, SigningKeys};
+use cross_account_test_support::{scenario, Scenario, SigningKeys};
 
 async fn s3_client(session: &CrossAccountSession) -> aws_sdk_s3::Client {
     s3_client_signed(session, &SigningKeys::default()).await
@@ -19,8 +19,7 @@ async fn s3_client_signed(
         .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
         .await;
-    let s3 = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(true)
+    let s3 = Scenario::s3_config(&config)
         .interceptor(signers.clone())
         .build();
     aws_sdk_s3::Client::from_conf(s3)

@@ -3,7 +3,7 @@
 //! whole process, so a scoped subscriber is only reliable when no other test runs beside it.
 
 use aws_config::BehaviorVersion;
-use cross_account_test_support::{scenario, TraceCapture};
+use cross_account_test_support::{scenario, Scenario, TraceCapture};
 use secrecy::ExposeSecret;
 
 #[tokio::test]
@@ -16,11 +16,7 @@ async fn trace_logs_of_a_real_exchange_hold_no_secret() {
         .credentials_provider(session.clone())
         .load()
         .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = aws_sdk_s3::Client::from_conf(Scenario::s3_config(&config).build());
     s3.get_object()
         .bucket(&sc.bucket)
         .key(&sc.key)
