@@ -13,10 +13,7 @@
 //! `scripts/with-local-sts` (`CROSS_ACCOUNT_TEST_SCENARIO`) and the partner's keys from the
 //! environment.
 
-#[path = "../../../crates/cross-account/tests/common/mod.rs"]
-mod common;
-
-mod clock;
+mod args;
 mod rows;
 mod sdk;
 
@@ -27,6 +24,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use cross_account::CrossAccountSession;
+use cross_account_test_support::Scenario;
 use serde_json::{json, Value};
 
 use crate::sdk::SdkCache;
@@ -36,20 +34,13 @@ const USAGE: &str = "usage: cross-account-bench rows [--repeats N] [--quick]
        cross-account-bench rss ours|sdk";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let out = match args.first().map(String::as_str) {
+    let args = args::Args::from_env();
+    let out = match args.word(0) {
         Some("rows") => {
-            let plan = if args.iter().any(|a| a == "--quick") {
+            let plan = if args.has("--quick") {
                 rows::Plan::quick()
             } else {
-                let repeats = flag("--repeats").map_or(5, |r| r.parse().expect("--repeats N"));
-                rows::Plan::full(repeats)
+                rows::Plan::full(args.number("--repeats", 5))
             };
             json!({
                 "repeats": plan.repeats,
@@ -61,15 +52,15 @@ fn main() -> ExitCode {
             })
         }
         Some("moto-calls") => {
-            let (Some(which), Some(endpoint)) = (args.get(1), flag("--endpoint-url")) else {
+            let (Some(which), Some(endpoint)) = (args.word(1), args.flag("--endpoint-url")) else {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             };
-            let reads = flag("--reads").map_or(100, |r| r.parse().expect("--reads N"));
+            let reads = args.number("--reads", 100);
             rows::two_workers().block_on(moto_calls(which, &endpoint, reads))
         }
         Some("rss") => {
-            let Some(which) = args.get(1) else {
+            let Some(which) = args.word(1) else {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             };
@@ -88,31 +79,18 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The scenario `scripts/with-local-sts` wrote (role, external ID, endpoint, region).
-fn scenario() -> Value {
-    let path = std::env::var("CROSS_ACCOUNT_TEST_SCENARIO")
-        .expect("run under scripts/with-local-sts (CROSS_ACCOUNT_TEST_SCENARIO)");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("scenario file")).expect("JSON")
-}
-
-fn field<'a>(scenario: &'a Value, name: &str) -> &'a str {
-    scenario[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("scenario field {name}"))
-}
-
 /// The SDK's default config (source credentials from the environment) for this endpoint.
-async fn default_config(scenario: &Value, endpoint: &str) -> SdkConfig {
+async fn default_config(scenario: &Scenario, endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(field(scenario, "region").to_string()))
+        .region(Region::new(scenario.region.clone()))
         .endpoint_url(endpoint)
         .load()
         .await
 }
 
-async fn anchor_provider(scenario: &Value, config: &SdkConfig) -> AssumeRoleProvider {
-    AssumeRoleProvider::builder(field(scenario, "role_arn"))
-        .external_id(field(scenario, "external_id"))
+async fn anchor_provider(scenario: &Scenario, config: &SdkConfig) -> AssumeRoleProvider {
+    AssumeRoleProvider::builder(&scenario.role_arn)
+        .external_id(&scenario.external_id)
         .session_name("bench-sdk")
         .session_length(Duration::from_secs(900))
         .configure(config)
@@ -122,13 +100,13 @@ async fn anchor_provider(scenario: &Value, config: &SdkConfig) -> AssumeRoleProv
 
 /// `reads` reads of one side against the given (counting) endpoint.
 async fn moto_calls(which: &str, endpoint: &str, reads: u32) -> Value {
-    let scenario = scenario();
+    let scenario = Scenario::required();
     let config = default_config(&scenario, endpoint).await;
     let own_count = match which {
         "ours" => {
             let session = CrossAccountSession::builder()
-                .role_arn(field(&scenario, "role_arn"))
-                .external_id(field(&scenario, "external_id"))
+                .role_arn(&scenario.role_arn)
+                .external_id(&scenario.external_id)
                 .session_name("bench-ours")
                 .duration(Duration::from_secs(900))
                 .sdk_config(&config)
@@ -161,14 +139,14 @@ async fn moto_calls(which: &str, endpoint: &str, reads: u32) -> Value {
 /// Resident memory of this process after it assumed the role once against the local STS and
 /// holds the session (ours, as users build it) or the provider behind the SDK cache.
 async fn rss(which: &str) -> Value {
-    let scenario = scenario();
-    let endpoint = field(&scenario, "endpoint_url");
+    let scenario = Scenario::required();
+    let endpoint = &scenario.endpoint_url;
     let held: Box<dyn std::any::Any> = match which {
         "ours" => {
             let session = CrossAccountSession::builder()
-                .role_arn(field(&scenario, "role_arn"))
-                .external_id(field(&scenario, "external_id"))
-                .region(field(&scenario, "region"))
+                .role_arn(&scenario.role_arn)
+                .external_id(&scenario.external_id)
+                .region(&scenario.region)
                 .endpoint_url(endpoint)
                 .build()
                 .unwrap();

@@ -14,65 +14,30 @@
 //! Its own binary because it counts live heap bytes with a wrapping global allocator, which
 //! the single-read rows of `cross-account-bench` must not pay for.
 
-#[path = "../../../crates/cross-account/tests/common/quota_sts.rs"]
-mod quota_sts;
+mod args;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cross_account::{CrossAccountPool, CrossAccountSession, SessionOptions};
+use cross_account_test_support::{LiveHeap, QuotaSts};
 use serde_json::{json, Value};
 
-/// Counts live heap bytes; everything else is the system allocator's.
-struct Counting;
-
-static LIVE: AtomicI64 = AtomicI64::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as i64, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as i64, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: LiveHeap = LiveHeap;
 
 const USAGE: &str = "usage: cross-account-bench-pool quota-sts --rate R --burst B [--lifetime SECS]
        cross-account-bench-pool warm pool|sessions --tenants N --quota R
        cross-account-bench-pool outage pool|sessions --tenants N --quota R --seconds S";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let num = |name: &str, default: f64| flag(name).map_or(default, |v| v.parse().expect(name));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let out = match (
-        args.first().map(String::as_str),
-        args.get(1).map(String::as_str),
-    ) {
+    let args = args::Args::from_env();
+    let num = |name: &str, default: f64| args.number(name, default);
+    let rt = cross_account_test_support::runtimes::workers(2);
+    let out = match (args.word(0), args.word(1)) {
         (Some("quota-sts"), _) => {
             let rate = num("--rate", 60.0);
             let burst = num("--burst", 10.0) as u32;
@@ -101,7 +66,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve_quota(rate: f64, burst: u32, lifetime: Duration) {
-    let sts = quota_sts::QuotaSts::start(rate, burst, lifetime, Duration::from_millis(2)).await;
+    let sts = QuotaSts::start(rate, burst, lifetime, Duration::from_millis(2)).await;
     println!("{}", json!({ "url": sts.url }));
     let _ = std::io::stdout().flush();
     // Until the parent closes our stdin (or dies).
@@ -175,14 +140,7 @@ impl Drop for Fake {
 }
 
 fn tenant(i: usize) -> SessionOptions {
-    SessionOptions {
-        external_id: Some(format!("bench-external-id-{i:06}")),
-        session_name: Some("bench".into()),
-        ..SessionOptions::new(format!(
-            "arn:aws:iam::{:012}:role/Tenant{i}",
-            300_000_000_000u64 + i as u64
-        ))
-    }
+    cross_account_test_support::tenant(300_000_000_000, "bench", i)
 }
 
 /// Process CPU time (user + system), from /proc/self/stat.
@@ -220,7 +178,7 @@ impl Side {
         if side == "pool" {
             // Below the quota by 5 %, burst at most half the quota's: room for jitter on the wire.
             let pool = CrossAccountPool::builder()
-                .sdk_config(&quota_sts::sdk_config(url))
+                .sdk_config(&QuotaSts::sdk_config_at(url))
                 .sts_rate_limit(quota * 0.95, ((quota / 12.0).ceil() as u32).max(1))
                 .max_in_flight(16)
                 .runtime_handle(rt)
@@ -234,7 +192,7 @@ impl Side {
                 .map(|i| {
                     CrossAccountSession::builder()
                         .options(tenant(i))
-                        .sdk_config(&quota_sts::sdk_config(url))
+                        .sdk_config(&QuotaSts::sdk_config_at(url))
                         .runtime_handle(rt.clone())
                         .build()
                         .unwrap()
@@ -254,7 +212,7 @@ impl Side {
 
 async fn warm(side: &str, n: usize, quota: f64, rt: tokio::runtime::Handle) -> Value {
     let fake = Fake::start(quota);
-    let heap_before = LIVE.load(Ordering::Relaxed);
+    let heap_before = LiveHeap::live();
     let rss_before = rss_kib();
     let cpu_before = cpu();
     let start = Instant::now();
@@ -272,7 +230,7 @@ async fn warm(side: &str, n: usize, quota: f64, rt: tokio::runtime::Handle) -> V
     let cpu_ms = (cpu() - cpu_before).as_secs_f64() * 1000.0;
     // Idle: nothing in flight, the transient per-call state gone.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let heap_idle = LIVE.load(Ordering::Relaxed) - heap_before;
+    let heap_idle = LiveHeap::live() - heap_before;
     let rss_idle = rss_kib().saturating_sub(rss_before);
     let sts = fake.control("/_stats");
     let calls = sts["calls"].as_u64().unwrap_or(0);

@@ -12,17 +12,20 @@ use aws_config::identity::IdentityCache;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::SdkConfig;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_async::test_util::tick_advance_sleep::{
+    tick_advance_time_and_sleep, TickAdvanceSleep, TickAdvanceTime,
+};
 use aws_smithy_async::time::SystemTimeSource;
 use aws_smithy_types::retry::RetryConfig;
 use cross_account::{CrossAccountSession, CrossAccountSessionBuilder};
 use serde_json::{json, Map, Value};
 use tokio::runtime::Runtime;
 
-use crate::clock::{Jumpable, JumpableSleep};
-use crate::common::{Reply, StsDouble, ROLE_ARN};
+use cross_account_test_support::runtimes::{current_thread, workers};
+use cross_account_test_support::{Reply, StsDouble, EXTERNAL_ID, ROLE_ARN};
+
 use crate::sdk::SdkCache;
 
-const EXTERNAL_ID: &str = "ExternalId123";
 /// Session lifetime the double issues in rows 1-3 (reads never come near a refresh).
 const LONG: u64 = 3600;
 /// Session lifetime of rows 2, 4 and 5.
@@ -108,6 +111,47 @@ async fn assume_role_provider(config: &SdkConfig) -> AssumeRoleProvider {
         .await
 }
 
+/// One side's wall clock and STS double on tick-advance time: the clock moves only when ticked
+/// (so "a refresh is due" comes without waiting 15 minutes), while the double's answer delay is
+/// tokio's and stays real.
+struct Ticking {
+    time: TickAdvanceTime,
+    sleep: TickAdvanceSleep,
+    double: StsDouble,
+    config: SdkConfig,
+}
+
+impl Ticking {
+    fn new(script: impl Fn(u64) -> Reply + Send + Sync + 'static) -> Ticking {
+        let (time, sleep) = tick_advance_time_and_sleep();
+        let double = StsDouble::new(time.clone(), script);
+        let config = sdk_config(&double);
+        Ticking {
+            time,
+            sleep,
+            double,
+            config,
+        }
+    }
+
+    /// Ours on this clock, 900 s sessions; its refresh and STS calls run on the runtime that
+    /// drives the row (call it inside that runtime).
+    fn ours(&self) -> CrossAccountSession {
+        ours(&self.config)
+            .duration(Duration::from_secs(SHORT))
+            .time_source(self.time.clone())
+            .sleep_impl(self.sleep.clone())
+            .runtime_handle(tokio::runtime::Handle::current())
+            .build()
+            .unwrap()
+    }
+
+    /// The anchor on this clock: its identity cache reads the config's time source.
+    async fn sdk(&self) -> SdkCache {
+        SdkCache::new(&self.config, assume_role_provider(&self.config).await).await
+    }
+}
+
 /// One reader of either side, for the rows where both run the same loop. Built once per
 /// measurement and read in place, so the size difference costs nothing.
 #[derive(Debug)]
@@ -130,20 +174,9 @@ impl Side {
     }
 }
 
-fn current_thread() -> Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The runtime of an async service on this machine: 2 worker threads.
 pub fn two_workers() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+    workers(2)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -277,6 +310,18 @@ pub fn hot_read(plan: &Plan) -> Value {
 
 // --- row 2: STS calls ---------------------------------------------------------------------
 
+/// The calls `double` answered while `read` ran 100 times, one after another.
+async fn calls_per_100<Fut: Future<Output = ()>>(
+    double: &StsDouble,
+    read: impl Fn() -> Fut,
+) -> u64 {
+    let before = double.calls();
+    for _ in 0..100 {
+        read().await;
+    }
+    double.calls() - before
+}
+
 pub fn sts_calls(plan: &Plan) -> Value {
     log("row 2: STS calls per 100 reads");
     let rt = two_workers();
@@ -291,57 +336,43 @@ pub fn sts_calls(plan: &Plan) -> Value {
                 .duration(Duration::from_secs(SHORT))
                 .build()
                 .unwrap();
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 session.credentials().await.unwrap();
-            }
-            push(
-                &mut burst,
-                "ours: credentials()",
-                json!(session.status().sts_calls),
-            );
-
-            let before = double.calls();
+            });
+            push(&mut burst, "ours: credentials()", json!(calls.await));
             let sdk = SdkCache::new(&config, assume_role_provider(&config).await).await;
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 sdk.read().await.unwrap();
-            }
+            });
             push(
                 &mut burst,
                 "SDK: AssumeRoleProvider behind IdentityCache::lazy()",
-                json!(double.calls() - before),
+                json!(calls.await),
             );
-
-            let before = double.calls();
             let direct = assume_role_provider(&config).await;
-            for _ in 0..100 {
+            let calls = calls_per_100(&double, || async {
                 direct.provide_credentials().await.unwrap();
-            }
+            });
             push(
                 &mut burst,
                 "SDK: AssumeRoleProvider::provide_credentials() (uncached)",
-                json!(double.calls() - before),
+                json!(calls.await),
             );
         });
 
-        // 100 reads one simulated minute apart (100 minutes, 6.7 lifetimes of 900 s).
+        // 100 reads one simulated minute apart (100 minutes, 6.7 lifetimes of 900 s). Each side
+        // has its own tick-advance clock; a tick releases the sleeps that come due on the way.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::issuing(clock.clone(), SHORT);
-            let config = sdk_config(&double);
-            let session = ours(&config)
-                .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
-                .build()
-                .unwrap();
-            let sdk_clock = Jumpable::default();
-            let sdk_double = StsDouble::issuing(sdk_clock.clone(), SHORT);
-            let sdk_config = sdk_config(&sdk_double);
-            let sdk = SdkCache::new(&sdk_config, assume_role_provider(&sdk_config).await).await;
+            let ours_side = Ticking::new(|_| Reply::ok(SHORT));
+            let session = ours_side.ours();
+            let sdk_side = Ticking::new(|_| Reply::ok(SHORT));
+            let sdk = sdk_side.sdk().await;
             for minute in 0..100u64 {
-                clock.jump_to(minute * 60);
-                sdk_clock.jump_to(minute * 60);
-                // Lets the session's background task see the new time.
+                if minute > 0 {
+                    ours_side.time.tick(Duration::from_secs(60)).await;
+                    sdk_side.time.tick(Duration::from_secs(60)).await;
+                }
+                // Lets the session's background task act on the new time.
                 tokio::time::sleep(Duration::from_millis(3)).await;
                 session.credentials().await.unwrap();
                 sdk.read().await.unwrap();
@@ -354,7 +385,7 @@ pub fn sts_calls(plan: &Plan) -> Value {
             push(
                 &mut spread,
                 "SDK: AssumeRoleProvider behind IdentityCache::lazy()",
-                json!(sdk_double.calls()),
+                json!(sdk_side.double.calls()),
             );
         });
     }
@@ -504,10 +535,7 @@ pub fn cold_start(plan: &Plan) -> Value {
     ));
     let rt = two_workers();
     let delay = plan.cold_sts_delay;
-    let script = move |_| Reply::Ok {
-        lifetime: Duration::from_secs(SHORT),
-        delay,
-    };
+    let script = move |_| Reply::ok_after(SHORT, delay);
     let mut out = Map::new();
     for _ in 0..plan.repeats.min(3) {
         for which in [
@@ -620,10 +648,7 @@ pub fn during_refresh(plan: &Plan) -> Value {
         if n == 0 {
             Reply::ok(SHORT)
         } else {
-            Reply::Ok {
-                lifetime: Duration::from_secs(SHORT),
-                delay,
-            }
+            Reply::ok_after(SHORT, delay)
         }
     };
     let mut out = Map::new();
@@ -632,73 +657,40 @@ pub fn during_refresh(plan: &Plan) -> Value {
         // and the refresh point lies in its first half), outside the 30 s margin. The background
         // task starts the 2 s AssumeRole call; reads go on.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
-            let config = sdk_config(&double);
-            let session = ours(&config)
-                .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
-                // The jumpable clock wakes sleeps on the runtime that drives this row.
-                .runtime_handle(tokio::runtime::Handle::current())
-                .build()
-                .unwrap();
+            let side = Ticking::new(script);
+            let session = side.ours();
             session.credentials().await.unwrap();
-            clock.jump_to(SHORT - 140);
-            let side = Arc::new(Side::Ours(session.clone()));
-            let lat = open_loop(&side, plan.refresh_window).await;
+            side.time.tick(Duration::from_secs(SHORT - 140)).await;
+            let lat = open_loop(&Arc::new(Side::Ours(session.clone())), plan.refresh_window).await;
             wait_for(|| session.status().refresh_count == 1).await;
-            latency_figures(
-                &mut out,
-                "ours: credentials().await (background refresh)",
-                &lat,
-                double.calls(),
-            );
+            let which = "ours: credentials().await (background refresh)";
+            latency_figures(&mut out, which, &lat, side.double.calls());
         });
         // The SDK cache: the clock moves to 4 s before expiry, inside its 10 s buffer (less up to
         // 50 % jitter), so the next read loads in the request path.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
-            let config = sdk_config(&double);
-            let sdk = SdkCache::new(&config, assume_role_provider(&config).await).await;
+            let side = Ticking::new(script);
+            let sdk = side.sdk().await;
             sdk.read().await.unwrap();
-            clock.jump_to(SHORT - 4);
-            let side = Arc::new(Side::Sdk(sdk));
-            let lat = open_loop(&side, plan.refresh_window).await;
-            latency_figures(
-                &mut out,
-                "SDK: AssumeRoleProvider behind IdentityCache::lazy()",
-                &lat,
-                double.calls(),
-            );
+            side.time.tick(Duration::from_secs(SHORT - 4)).await;
+            let lat = open_loop(&Arc::new(Side::Sdk(sdk)), plan.refresh_window).await;
+            let which = "SDK: AssumeRoleProvider behind IdentityCache::lazy()";
+            latency_figures(&mut out, which, &lat, side.double.calls());
         });
         // Ours in an SDK client: the SDK cache holds the session's credentials; the session has
         // already refreshed in the background when the cache's buffer is reached, so the cache's
         // load is a cached read of the session.
         rt.block_on(async {
-            let clock = Jumpable::default();
-            let double = StsDouble::new(clock.clone(), script);
-            let config = sdk_config(&double);
-            let session = ours(&config)
-                .duration(Duration::from_secs(SHORT))
-                .time_source(clock.clone())
-                .sleep_impl(JumpableSleep(clock.clone()))
-                .build()
-                .unwrap();
-            let sdk = SdkCache::new(&config, session.clone()).await;
+            let side = Ticking::new(script);
+            let session = side.ours();
+            let sdk = SdkCache::new(&side.config, session.clone()).await;
             sdk.read().await.unwrap();
-            clock.jump_to(SHORT - 140);
+            side.time.tick(Duration::from_secs(SHORT - 140)).await;
             wait_for(|| session.status().refresh_count == 1).await;
-            clock.jump_to(SHORT - 4);
-            let side = Arc::new(Side::Sdk(sdk));
-            let lat = open_loop(&side, plan.refresh_window).await;
-            latency_figures(
-                &mut out,
-                "ours behind IdentityCache::lazy() (ours in an SDK client)",
-                &lat,
-                double.calls(),
-            );
+            side.time.tick(Duration::from_secs(136)).await;
+            let lat = open_loop(&Arc::new(Side::Sdk(sdk)), plan.refresh_window).await;
+            let which = "ours behind IdentityCache::lazy() (ours in an SDK client)";
+            latency_figures(&mut out, which, &lat, side.double.calls());
         });
     }
     json!({

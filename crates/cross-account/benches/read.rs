@@ -1,33 +1,34 @@
 //! Reads of fresh, cached credentials: single reader, and 2 / 8 / 64 concurrent threads and tasks.
 //! `cargo bench -p cross-account --bench read`
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use aws_credential_types::provider::ProvideCredentials;
-use common::{session_builder, PausedTime, StsDouble};
+use aws_smithy_async::time::SystemTimeSource;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use cross_account::CrossAccountSession;
+use cross_account_test_support::runtimes::workers;
+use cross_account_test_support::{StsDouble, EXTERNAL_ID, ROLE_ARN};
 
+/// A session as users build it (system clock, so reads take the coarse-clock path) over the
+/// in-process double, holding 12-hour credentials.
 fn warm_session(rt: &tokio::runtime::Runtime) -> (CrossAccountSession, StsDouble) {
     rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 43200);
-        let session = session_builder(&double, &time).build().unwrap();
+        let double = StsDouble::issuing(SystemTimeSource::new(), 43200);
+        let session = CrossAccountSession::builder()
+            .role_arn(ROLE_ARN)
+            .external_id(EXTERNAL_ID)
+            .sdk_config(&double.sdk_config())
+            .build()
+            .unwrap();
         session.credentials().await.unwrap();
         (session, double)
     })
 }
 
 fn single_reader(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = workers(2);
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("hot_read");
     g.throughput(Throughput::Elements(1));
@@ -65,11 +66,7 @@ fn single_reader(c: &mut Criterion) {
 }
 
 fn concurrent_readers(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = workers(2);
     let (session, double) = warm_session(&rt);
     let mut g = c.benchmark_group("concurrent_read");
     g.measurement_time(Duration::from_secs(3));

@@ -4,76 +4,40 @@
 //! The session's clock is moved into the refresh window; the background task starts the
 //! AssumeRole call (2 s); readers meanwhile keep reading. Prints p50 / p99 / max per read.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use std::time::{Duration, Instant};
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-
-use aws_smithy_async::rt::sleep::{AsyncSleep, Sleep};
-use aws_smithy_async::time::TimeSource;
-use common::{Reply, StsDouble, ROLE_ARN};
+use aws_smithy_async::test_util::tick_advance_sleep::tick_advance_time_and_sleep;
 use cross_account::CrossAccountSession;
-
-/// Wall time plus an offset the bench can jump.
-#[derive(Debug, Clone, Default)]
-struct Jumpable(Arc<AtomicU64>);
-impl TimeSource for Jumpable {
-    fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_secs(self.0.load(Ordering::SeqCst))
-    }
-}
-
-/// Sleeps until the jumpable clock reaches the target, checking every millisecond.
-#[derive(Debug, Clone)]
-struct JumpableSleep(Jumpable);
-impl AsyncSleep for JumpableSleep {
-    fn sleep(&self, d: Duration) -> Sleep {
-        let clock = self.0.clone();
-        let target = clock.now() + d;
-        Sleep::new(async move {
-            while clock.now() < target {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-    }
-}
+use cross_account_test_support::{Reply, StsDouble, EXTERNAL_ID, ROLE_ARN};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = cross_account_test_support::runtimes::workers(2);
     rt.block_on(async {
-        let clock = Jumpable::default();
-        let double = StsDouble::new(clock.clone(), |n| {
+        // Wall time moves only when ticked; the double's 2 s delay is tokio's, so it stays real.
+        let (time, sleep) = tick_advance_time_and_sleep();
+        let double = StsDouble::new(time.clone(), |n| {
             if n == 0 {
                 Reply::ok(900)
             } else {
-                Reply::Ok {
-                    lifetime: Duration::from_secs(900),
-                    delay: Duration::from_secs(2),
-                }
+                Reply::ok_after(900, Duration::from_secs(2))
             }
         });
         let sdk_config = double.sdk_config();
         let session = CrossAccountSession::builder()
             .role_arn(ROLE_ARN)
-            .external_id("ExternalId123")
+            .external_id(EXTERNAL_ID)
             .sdk_config(&sdk_config)
-            .time_source(clock.clone())
-            .sleep_impl(JumpableSleep(clock.clone()))
+            .time_source(time.clone())
+            .sleep_impl(sleep)
             .build()
             .unwrap();
         let first = session.credentials().await.unwrap();
         // Into the refresh window (it opens at most 300 s before expiry), outside the margin.
-        clock.0.store(900 - 140, Ordering::SeqCst);
+        time.tick(Duration::from_secs(900 - 140)).await;
         let start = Instant::now();
         while double.calls() < 2 {
             tokio::time::sleep(Duration::from_millis(1)).await;

@@ -775,15 +775,19 @@ impl TaskSignals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_smithy_async::rt::sleep::TokioSleep;
+    use aws_smithy_async::test_util::tick_advance_sleep::{
+        tick_advance_time_and_sleep, TickAdvanceTime,
+    };
     use aws_smithy_async::time::TimeSource;
 
-    /// Wall time that follows tokio's paused clock.
-    #[derive(Debug)]
-    struct Paused(SystemTime, tokio::time::Instant);
-    impl TimeSource for Paused {
-        fn now(&self) -> SystemTime {
-            self.0 + (tokio::time::Instant::now() - self.1)
+    /// Moves the injected clock on by `by`, a `step` at a time, and lets every task act on
+    /// each step: under tokio's paused clock a sleep returns only once every other task is idle.
+    async fn pass(time: &TickAdvanceTime, by: Duration, step: Duration) {
+        let mut passed = Duration::ZERO;
+        while passed < by {
+            time.tick(step).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            passed += step;
         }
     }
 
@@ -815,11 +819,9 @@ mod tests {
         }
     }
 
-    fn refresher(lifetime: Duration) -> (Arc<Refresher>, Arc<AtomicU64>, SharedTimeSource) {
-        let time = SharedTimeSource::new(Paused(
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
-            tokio::time::Instant::now(),
-        ));
+    fn refresher(lifetime: Duration) -> (Arc<Refresher>, Arc<AtomicU64>, TickAdvanceTime) {
+        let (ticking, sleep) = tick_advance_time_and_sleep();
+        let time = SharedTimeSource::new(ticking.clone());
         let calls = Arc::new(AtomicU64::new(0));
         let fetch = Counting {
             calls: calls.clone(),
@@ -832,31 +834,36 @@ mod tests {
             margin: DEFAULT_MANDATORY_MARGIN,
             retry: Backoff::default(),
             time: time.clone(),
-            sleep: SharedAsyncSleep::new(TokioSleep::new()),
+            sleep: SharedAsyncSleep::new(sleep),
             runtime: Some(tokio::runtime::Handle::current()),
             read_clock: crate::clock::ReadClock::Injected(time.clone()),
         };
         (
             Arc::new(Refresher::new(Box::new(fetch), config)),
             calls,
-            time,
+            ticking,
         )
     }
 
     #[tokio::test(start_paused = true)]
     async fn dropping_the_last_handle_ends_the_task_and_stops_calls() {
-        let (r, calls, _) = refresher(Duration::from_secs(900));
+        let (r, calls, time) = refresher(Duration::from_secs(900));
         r.credentials().await.unwrap();
         let signals = r.task_signals();
         tokio::task::yield_now().await;
         assert!(signals.is_running());
-        tokio::time::sleep(Duration::from_secs(3600)).await;
+        pass(&time, Duration::from_secs(3600), Duration::from_secs(1)).await;
         let before = calls.load(Ordering::SeqCst);
         assert!(before >= 5, "refreshing while alive: {before}");
         drop(r);
         tokio::time::sleep(Duration::from_millis(1)).await;
         assert!(!signals.is_running(), "task ended");
-        tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+        pass(
+            &time,
+            Duration::from_secs(24 * 3600),
+            Duration::from_secs(60),
+        )
+        .await;
         assert_eq!(
             calls.load(Ordering::SeqCst),
             before,

@@ -1,51 +1,25 @@
 //! End to end against a real STS emulator (moto server on loopback with IAM auth on), judged by
 //! the Rust SDK's S3 client. Run through `scripts/with-local-sts`, which exports the scenario.
 
-mod support;
-
 use aws_config::BehaviorVersion;
 use cross_account::{CrossAccountSession, Error};
-use support::scenario;
-
-/// Which access key signed each request the S3 client sent.
-#[derive(Debug, Clone, Default)]
-struct Signers(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl aws_smithy_runtime_api::client::interceptors::Intercept for Signers {
-    fn name(&self) -> &'static str {
-        "Signers"
-    }
-    fn read_before_transmit(
-        &self,
-        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
-        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
-        _: &mut aws_smithy_types::config_bag::ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let key = context
-            .request()
-            .headers()
-            .get("authorization")
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
-            .unwrap_or_default()
-            .to_string();
-        self.0.lock().unwrap().push(key);
-        Ok(())
-    }
-}
+use cross_account_test_support::runtimes::{current_thread, workers};
+use cross_account_test_support::{scenario, Scenario, SigningKeys};
 
 async fn s3_client(session: &CrossAccountSession) -> aws_sdk_s3::Client {
-    s3_client_signed(session, &Signers::default()).await
+    s3_client_signed(session, &SigningKeys::default()).await
 }
 
 /// The README's setup: the session is the client's only credentials cache.
-async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> aws_sdk_s3::Client {
+async fn s3_client_signed(
+    session: &CrossAccountSession,
+    signers: &SigningKeys,
+) -> aws_sdk_s3::Client {
     let config = session
         .configure_loader(aws_config::defaults(BehaviorVersion::latest()))
         .load()
         .await;
-    let s3 = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(true)
+    let s3 = Scenario::s3_config(&config)
         .interceptor(signers.clone())
         .build();
     aws_sdk_s3::Client::from_conf(s3)
@@ -54,20 +28,15 @@ async fn s3_client_signed(session: &CrossAccountSession, signers: &Signers) -> a
 #[tokio::test]
 async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
     let Some(sc) = scenario() else { return };
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .session_name("e2e-invalidate")
-        .build()
-        .unwrap();
-    let signers = Signers::default();
+    let session = sc.session().session_name("e2e-invalidate").build().unwrap();
+    let signers = SigningKeys::default();
     let s3 = s3_client_signed(&session, &signers).await;
     let get = || s3.get_object().bucket(&sc.bucket).key(&sc.key).send();
     get().await.unwrap();
     let held = session.credentials().await.unwrap();
     session.invalidate();
     get().await.unwrap();
-    let seen = signers.0.lock().unwrap().clone();
+    let seen = signers.all();
     assert_eq!(seen[0], held.access_key_id());
     assert_ne!(
         seen[1], seen[0],
@@ -86,10 +55,7 @@ async fn after_invalidate_the_s3_client_signs_with_the_new_key() {
 #[test]
 fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
     let Some(sc) = scenario() else { return };
-    let idle = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let idle = current_thread();
     let config = idle.block_on(
         aws_config::defaults(BehaviorVersion::latest())
             .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -100,18 +66,9 @@ fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
             )
             .load(),
     );
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .sdk_config(&config)
-        .build()
-        .unwrap();
+    let session = sc.session().sdk_config(&config).build().unwrap();
     idle.block_on(session.credentials()).unwrap();
-    let busy = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let busy = workers(1);
     session.invalidate();
     busy.block_on(session.credentials())
         .expect("the second fetch does not depend on the idle runtime");
@@ -122,12 +79,7 @@ fn an_idle_first_runtime_does_not_strand_the_sts_connection() {
 #[tokio::test]
 async fn partner_reads_but_cannot_write_and_refreshes_keep_working() {
     let Some(sc) = scenario() else { return };
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .session_name("e2e-rust")
-        .build()
-        .unwrap();
+    let session = sc.session().session_name("e2e-rust").build().unwrap();
     let s3 = s3_client(&session).await;
 
     let mut seen_keys = std::collections::HashSet::new();

@@ -2,45 +2,28 @@
 //! secret. Alone in its test binary: `tracing`'s per-callsite interest cache is shared by the
 //! whole process, so a scoped subscriber is only reliable when no other test runs beside it.
 
-mod support;
-
 use aws_config::BehaviorVersion;
-use cross_account::CrossAccountSession;
+use cross_account_test_support::{scenario, Scenario, TraceCapture};
 use secrecy::ExposeSecret;
-use support::{scenario, Captured};
 
 #[tokio::test]
 async fn trace_logs_of_a_real_exchange_hold_no_secret() {
     let Some(sc) = scenario() else { return };
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let session = CrossAccountSession::builder()
-        .role_arn(&sc.role_arn)
-        .external_id(&sc.external_id)
-        .build()
-        .unwrap();
+    let trace = TraceCapture::start();
+    let session = sc.session().build().unwrap();
     let creds = session.credentials().await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .credentials_provider(session.clone())
         .load()
         .await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = aws_sdk_s3::Client::from_conf(Scenario::s3_config(&config).build());
     s3.get_object()
         .bucket(&sc.bucket)
         .key(&sc.key)
         .send()
         .await
         .unwrap();
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = trace.text();
     assert!(log.contains("assumed role"), "events were captured");
     assert!(
         log.len() > 10_000,

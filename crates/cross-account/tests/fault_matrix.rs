@@ -13,14 +13,12 @@
 //! within (a lower bound that holds for any jitter, an upper bound that random jitter exceeds
 //! with a probability below 1e-7), and the test checks each run against them.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::TimeSource;
-use common::{session_builder, PausedTime, Reply, StsDouble};
 use cross_account::ErrorKind;
+use cross_account_test_support::{session_builder, PausedTime, Reply, StsDouble};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 

@@ -1,47 +1,29 @@
 //! `CrossAccountPool` under tokio's paused clock over the in-process STS double: budget pace,
 //! throttling, quarantine, outages, eviction, the spreading of refreshes, and `verify`.
 
-mod common;
-
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_smithy_async::rt::sleep::TokioSleep;
 use aws_smithy_async::time::TimeSource;
-use common::{Form, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{
-    Backoff, CrossAccountPool, CrossAccountPoolBuilder, ErrorKind, EvictReason, PoolEvent,
-    SessionOptions, VerifyCheckKind, VerifyOutcome, VerifyVerdict,
+    Backoff, CrossAccountPool, ErrorKind, EvictReason, PoolEvent, SessionOptions, VerifyCheckKind,
+    VerifyOutcome, VerifyVerdict,
+};
+use cross_account_test_support::wire::{field, Form};
+use cross_account_test_support::{
+    assert_no_sentinel, concurrently, paused_issuing, pool_builder, verify_outcomes, PausedTime,
+    Reply, StsDouble, ROLE_ARN,
 };
 use tokio::time::Instant;
 
 fn tenant(i: usize) -> SessionOptions {
-    SessionOptions {
-        external_id: Some(format!("external-id-{i:05}")),
-        session_name: Some("pool-test".into()),
-        ..SessionOptions::new(format!(
-            "arn:aws:iam::{:012}:role/Tenant{i}",
-            100_000_000_000u64 + i as u64
-        ))
-    }
-}
-
-fn pool_builder(double: &StsDouble, time: &PausedTime) -> CrossAccountPoolBuilder {
-    CrossAccountPool::builder()
-        .sdk_config(&double.sdk_config())
-        .time_source(time.clone())
-        .sleep_impl(TokioSleep::new())
-        .runtime_handle(tokio::runtime::Handle::current())
-}
-
-fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.get(name).and_then(|v| v.first()).map(String::as_str)
+    cross_account_test_support::tenant(100_000_000_000, "pool-test", i)
 }
 
 #[tokio::test(start_paused = true)]
 async fn prefetch_warms_at_the_budget_pace_with_one_call_per_tenant() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(20.0, 5)
         .max_in_flight(4)
@@ -79,24 +61,18 @@ async fn prefetch_warms_at_the_budget_pace_with_one_call_per_tenant() {
 #[tokio::test(start_paused = true)]
 async fn many_readers_of_one_tenant_make_one_call() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_millis(500),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_millis(500));
     let pool = pool_builder(&double, &time).build().unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..1000 {
+    let keys: HashSet<String> = concurrently(1000, |_| {
         let pool = pool.clone();
-        tasks.spawn(async move {
-            pool.credentials(&tenant(1))
-                .await
-                .map(|c| c.access_key_id().to_string())
-        });
-    }
-    let mut keys = std::collections::HashSet::new();
-    while let Some(r) = tasks.join_next().await {
-        keys.insert(r.unwrap().unwrap());
-    }
+        async move {
+            let creds = pool.credentials(&tenant(1)).await.unwrap();
+            creds.access_key_id().to_string()
+        }
+    })
+    .await
+    .into_iter()
+    .collect();
     assert_eq!((double.calls(), keys.len()), (1, 1));
 }
 
@@ -140,8 +116,7 @@ async fn throttling_slows_the_budget_and_never_reaches_readers() {
 
 #[tokio::test(start_paused = true)]
 async fn a_refused_tenant_is_quarantined_without_spending_the_budget() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     double.set_form_script(|form, _| {
         if field(form, "RoleArn").is_some_and(|r| r.ends_with("/Tenant3")) {
             Reply::access_denied()
@@ -258,8 +233,7 @@ async fn an_outage_gets_one_probe_at_a_time_and_recovery_is_paced() {
 
 #[tokio::test(start_paused = true)]
 async fn idle_tenants_are_evicted_and_the_cap_holds() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let evicted = Arc::new(Mutex::new(Vec::new()));
     let seen = evicted.clone();
     let pool = pool_builder(&double, &time)
@@ -292,8 +266,7 @@ async fn idle_tenants_are_evicted_and_the_cap_holds() {
 
 #[tokio::test(start_paused = true)]
 async fn refreshes_are_spread_by_one_driver() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time)
         .sts_rate_limit(500.0, 500)
         .max_in_flight(64)
@@ -340,22 +313,19 @@ async fn refreshes_are_spread_by_one_driver() {
 #[tokio::test(start_paused = true)]
 async fn provider_reads_the_pools_cache() {
     use aws_credential_types::provider::ProvideCredentials;
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let provider = pool.provider(&tenant(9)).unwrap();
     let a = provider.provide_credentials().await.unwrap();
     let b = pool.credentials(&tenant(9)).await.unwrap();
     assert_eq!(a.access_key_id(), b.access_key_id());
     assert_eq!(double.calls(), 1);
-    let dbg = format!("{provider:?} {pool:?}");
-    assert!(!dbg.contains(common::SENTINEL_SECRET), "{dbg}");
+    assert_no_sentinel("provider and pool", &format!("{provider:?} {pool:?}"));
 }
 
 #[tokio::test(start_paused = true)]
 async fn bad_options_are_refused_before_any_call() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let err = pool
         .credentials(&SessionOptions::new("arn:aws:iam::12:role/X"))
@@ -403,8 +373,7 @@ fn enforcing(form: &Form) -> Reply {
 
 #[tokio::test(start_paused = true)]
 async fn verify_passes_a_role_that_enforces_its_external_id() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     double.set_form_script(|form, _| enforcing(form));
     let pool = pool_builder(&double, &time).build().unwrap();
     let options = SessionOptions {
@@ -413,14 +382,9 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
     };
     let report = pool.verify(&options).await.unwrap();
     assert_eq!(report.verdict(), VerifyVerdict::Safe, "{report:?}");
-    let outcomes: Vec<_> = report
-        .checks
-        .iter()
-        .map(|c| (c.kind.clone(), c.outcome))
-        .collect();
     assert_eq!(
-        outcomes,
-        vec![
+        verify_outcomes(&report),
+        [
             (VerifyCheckKind::AssumeWithExternalId, VerifyOutcome::Passed),
             (
                 VerifyCheckKind::RefusesWithoutExternalId,
@@ -442,14 +406,12 @@ async fn verify_passes_a_role_that_enforces_its_external_id() {
     assert_eq!(sent[0].as_deref(), Some("external-id-00001"));
     assert_eq!(sent[1], None);
     assert!(sent[2].as_deref().is_some_and(|w| w != "external-id-00001"));
-    let json = report.to_json().to_string();
-    assert!(!json.contains(common::SENTINEL_SECRET), "{json}");
+    assert_no_sentinel("the report's JSON", &report.to_json().to_string());
 }
 
 #[tokio::test(start_paused = true)]
 async fn verify_finds_the_confused_deputy_and_the_refused_id() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let pool = pool_builder(&double, &time).build().unwrap();
     let options = SessionOptions {
         external_id: Some("external-id-00001".into()),

@@ -10,20 +10,13 @@ use std::process::Command;
 use cross_account::{
     CrossAccountPool, ErrorKind, SessionOptions, VerifyCheckKind, VerifyOutcome, VerifyVerdict,
 };
+use cross_account_test_support::verify_outcomes;
 
 const TENANTS: usize = 1000;
 
 fn tenants() -> Option<Vec<SessionOptions>> {
-    let Ok(path) = std::env::var("CROSS_ACCOUNT_TEST_SCENARIO") else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CROSS_ACCOUNT_TEST_SCENARIO is not set: the local STS must run under CI (use scripts/with-local-sts)");
-        }
-        eprintln!(
-            "skipped: CROSS_ACCOUNT_TEST_SCENARIO is not set; run through scripts/with-local-sts"
-        );
-        return None;
-    };
-    let state_dir = Path::new(&path).parent().unwrap();
+    let scenario = cross_account_test_support::scenario()?;
+    let state_dir = scenario.state_dir();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/local_sts.py");
     let out = Command::new("python3")
         .arg(script)
@@ -110,28 +103,19 @@ async fn a_thousand_tenants_through_one_pool() {
     // moto lets a call without an external ID through: the finding fires.
     let report = pool.verify(&tenants[2]).await.unwrap();
     assert_eq!(report.verdict(), VerifyVerdict::Unsafe, "{report:?}");
-    let check = |kind: VerifyCheckKind| {
-        report
-            .checks
-            .iter()
-            .find(|c| c.kind == kind)
-            .unwrap()
-            .outcome
-    };
     assert_eq!(
-        check(VerifyCheckKind::AssumeWithExternalId),
-        VerifyOutcome::Passed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::RefusesWithoutExternalId),
-        VerifyOutcome::Failed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::RefusesWrongExternalId),
-        VerifyOutcome::Passed
-    );
-    assert_eq!(
-        check(VerifyCheckKind::AccountMatches),
-        VerifyOutcome::Passed
+        verify_outcomes(&report),
+        [
+            (VerifyCheckKind::AssumeWithExternalId, VerifyOutcome::Passed),
+            (
+                VerifyCheckKind::RefusesWithoutExternalId,
+                VerifyOutcome::Failed
+            ),
+            (
+                VerifyCheckKind::RefusesWrongExternalId,
+                VerifyOutcome::Passed
+            ),
+            (VerifyCheckKind::AccountMatches, VerifyOutcome::Passed),
+        ]
     );
 }

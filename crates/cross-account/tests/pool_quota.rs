@@ -2,33 +2,34 @@
 //! answers excess calls with STS's real `Throttling` error (HTTP 400). Real sockets, real time;
 //! each test is bounded to a few seconds.
 
-#[path = "common/quota_sts.rs"]
-mod quota_sts;
-
 use std::time::{Duration, Instant};
 
 use cross_account::{CrossAccountPool, SessionOptions};
-use quota_sts::QuotaSts;
+use cross_account_test_support::{concurrently, QuotaSts};
 
 fn tenant(i: usize) -> SessionOptions {
-    SessionOptions {
-        external_id: Some(format!("external-id-{i:05}")),
-        session_name: Some("quota".into()),
-        ..SessionOptions::new(format!(
-            "arn:aws:iam::{:012}:role/Tenant{i}",
-            200_000_000_000u64 + i as u64
-        ))
-    }
+    cross_account_test_support::tenant(200_000_000_000, "quota", i)
 }
 
 fn pool(sts: &QuotaSts, rate: f64, burst: u32, in_flight: u32) -> CrossAccountPool {
     CrossAccountPool::builder()
-        .sdk_config(&quota_sts::sdk_config(&sts.url))
+        .sdk_config(&sts.sdk_config())
         .sts_rate_limit(rate, burst)
         .max_in_flight(in_flight)
         .runtime_handle(tokio::runtime::Handle::current())
         .build()
         .unwrap()
+}
+
+/// What both tests hold: one issue per tenant, never more requests at once than the pool's
+/// cap, and connections bounded by the cap. hyper races a new connection against waiting for
+/// an idle one, so a connection can be opened just as another is being returned: a few over
+/// the cap (`slack`), never one per tenant.
+fn assert_one_issue_per_tenant_within(sts: &QuotaSts, n: usize, in_flight: u64, slack: u64) {
+    let seen = sts.stats();
+    assert_eq!((seen.duplicates, seen.issued_roles), (0, n), "{seen:?}");
+    assert!(seen.max_in_flight <= in_flight, "{seen:?}");
+    assert!(seen.connections <= in_flight + slack, "{seen:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,24 +52,12 @@ async fn under_the_quota_every_tenant_costs_one_call_on_few_connections() {
         results.iter().find(|r| r.is_err())
     );
     // Paced below the quota, a throttle can only come from requests bunching on the wire.
+    let calls = sts.stats().calls;
     assert!(
-        sts.calls() * 100 <= n as u64 * 101,
-        "{} calls for {n} tenants",
-        sts.calls()
+        calls * 100 <= n as u64 * 101,
+        "{calls} calls for {n} tenants"
     );
-    assert_eq!(sts.duplicates(), 0);
-    assert_eq!(sts.issued_roles(), n);
-    assert!(
-        sts.max_in_flight() <= 8,
-        "{} requests at once",
-        sts.max_in_flight()
-    );
-    // See the note on hyper's connection race below.
-    assert!(
-        sts.connections() <= 8 + 2,
-        "{} connections in all",
-        sts.connections()
-    );
+    assert_one_issue_per_tenant_within(&sts, n, 8, 2);
     // (160 - 5) / 80 = 1.94 s at the budget's pace; 1.1 x N / rate = 2.2 s.
     assert!(took >= Duration::from_millis(1_700), "{took:?}");
     assert!(took <= Duration::from_millis(2_900), "{took:?}");
@@ -80,38 +69,25 @@ async fn over_the_quota_throttling_is_absorbed_with_no_duplicates() {
     let sts = QuotaSts::start(50.0, 5, Duration::from_secs(3600), Duration::from_millis(2)).await;
     let pool = pool(&sts, 200.0, 20, 16);
     let n = 120;
-    let mut readers = tokio::task::JoinSet::new();
-    for i in 0..n {
+    let failures = concurrently(n, |i| {
         let pool = pool.clone();
-        readers.spawn(async move { pool.credentials(&tenant(i)).await });
-    }
-    let mut failures = 0;
-    while let Some(r) = readers.join_next().await {
-        failures += usize::from(r.unwrap().is_err());
-    }
+        async move { pool.credentials(&tenant(i)).await }
+    })
+    .await
+    .iter()
+    .filter(|r| r.is_err())
+    .count();
     assert_eq!(failures, 0, "first reads failed under the quota");
-    assert_eq!(sts.duplicates(), 0);
-    assert_eq!(sts.issued_roles(), n);
+    assert_one_issue_per_tenant_within(&sts, n, 16, 4);
     let stats = pool.stats();
-    assert!(sts.throttled() > 0, "the quota never bit");
-    assert_eq!(stats.throttled, sts.throttled());
+    let seen = sts.stats();
+    assert!(seen.throttled > 0, "the quota never bit");
+    assert_eq!(stats.throttled, seen.throttled);
     assert!(stats.rate_per_second < 200.0, "{stats:?}");
     // AIMD keeps the waste bounded: at most one throttled call per tenant on average.
     assert!(
-        sts.calls() <= 2 * n as u64,
+        seen.calls <= 2 * n as u64,
         "{} calls for {n} tenants",
-        sts.calls()
-    );
-    assert!(
-        sts.max_in_flight() <= 16,
-        "{} requests at once",
-        sts.max_in_flight()
-    );
-    // hyper races a new connection against waiting for an idle one, so a connection can be
-    // opened just as another is being returned: a few over the cap, never one per tenant.
-    assert!(
-        sts.connections() <= 16 + 4,
-        "{} connections for {n} tenants",
-        sts.connections()
+        seen.calls
     );
 }

@@ -1,13 +1,12 @@
 //! The refresh engine under tokio's paused clock, over the in-process STS double.
 
-mod common;
-
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_smithy_async::time::TimeSource;
-use common::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{CrossAccountSession, Error, TemporaryCredentials};
+use cross_account_test_support::{
+    concurrently, paused_issuing, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+};
 use tokio::time::Instant;
 
 const MARGIN: Duration = Duration::from_secs(30);
@@ -24,20 +23,15 @@ fn assert_usable(creds: &TemporaryCredentials, time: &PausedTime) {
 #[tokio::test(start_paused = true)]
 async fn ten_thousand_cold_readers_make_one_call() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_secs(1),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_secs(1));
     let session = session_builder(&double, &time).build().unwrap();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..10_000 {
+    let keys: std::collections::HashSet<String> = concurrently(10_000, |_| {
         let s = session.clone();
-        tasks.spawn(async move { s.credentials().await.map(|c| c.access_key_id().to_string()) });
-    }
-    let mut keys = std::collections::HashSet::new();
-    while let Some(res) = tasks.join_next().await {
-        keys.insert(res.unwrap().unwrap());
-    }
+        async move { s.credentials().await.unwrap().access_key_id().to_string() }
+    })
+    .await
+    .into_iter()
+    .collect();
     assert_eq!(double.calls(), 1);
     assert_eq!(keys.len(), 1);
     assert_eq!(session.status().sts_calls, 1);
@@ -45,11 +39,7 @@ async fn ten_thousand_cold_readers_make_one_call() {
 
 #[test]
 fn threads_on_a_cold_session_make_one_call() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = cross_account_test_support::runtimes::workers(2);
     let time = rt.block_on(async { PausedTime::new() });
     let double = StsDouble::issuing(time.clone(), 3600);
     let session = session_builder(&double, &time).build().unwrap();
@@ -71,10 +61,7 @@ fn threads_on_a_cold_session_make_one_call() {
 async fn a_thousand_refresh_cycles_one_call_each_and_readers_never_wait() {
     let time = PausedTime::new();
     // STS answers after 2 s, so any reader that waited for it would see the clock move.
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(900),
-        delay: Duration::from_secs(2),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 900, Duration::from_secs(2));
     let session = session_builder(&double, &time).build().unwrap();
     session.credentials().await.unwrap();
     let (mut reads, mut waited) = (0u64, 0u64);
@@ -123,8 +110,7 @@ fn common_start(time: &PausedTime) -> Instant {
 
 /// Runs one outage during prefetch and returns (calls during the outage, seconds to recover).
 async fn outage_during_prefetch(fault: Reply) -> (u64, f64) {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     // From now on STS fails, for 240 s after the refresh window opens (at most 300 s before expiry).
@@ -190,8 +176,7 @@ async fn sts_failing_during_prefetch_keeps_reads_working() {
 
 #[tokio::test(start_paused = true)]
 async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     let back_at = first.expiration() + Duration::from_secs(600);
@@ -234,8 +219,7 @@ async fn sts_down_past_expiry_gives_typed_errors_then_recovers() {
 
 #[tokio::test(start_paused = true)]
 async fn access_denied_mid_life_is_surfaced_and_calls_stay_bounded() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     double.set_script(|_| Reply::access_denied());
@@ -286,28 +270,24 @@ async fn cold_start_failure_is_returned_at_once_and_not_retried_by_readers() {
 #[tokio::test(start_paused = true)]
 async fn invalidate_refetches_once_for_any_number_of_readers() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_millis(200),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_millis(200));
     let session = session_builder(&double, &time).build().unwrap();
     let first = session.credentials().await.unwrap();
     session.invalidate();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..1000 {
+    let read = concurrently(1000, |_| {
         let s = session.clone();
-        tasks.spawn(async move { s.credentials().await.unwrap() });
-    }
-    while let Some(c) = tasks.join_next().await {
-        assert_ne!(c.unwrap().access_key_id(), first.access_key_id());
+        async move { s.credentials().await.unwrap() }
+    })
+    .await;
+    for c in read {
+        assert_ne!(c.access_key_id(), first.access_key_id());
     }
     assert_eq!(double.calls(), 2);
 }
 
 #[tokio::test(start_paused = true)]
 async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time)
         .auto_refresh(false)
         .build()
@@ -339,8 +319,7 @@ async fn on_demand_mode_refreshes_inside_the_window_without_a_task() {
 
 #[tokio::test(start_paused = true)]
 async fn role_chaining_clamps_and_inner_refreshes_flow_through() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let inner = session_builder(&double, &time)
         .role_arn("arn:aws:iam::111111111111:role/Hop")
         .build()
@@ -380,8 +359,7 @@ async fn role_chaining_clamps_and_inner_refreshes_flow_through() {
 #[tokio::test(start_paused = true)]
 async fn provides_credentials_to_the_sdk() {
     use aws_credential_types::provider::ProvideCredentials;
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time).build().unwrap();
     let sdk = session.provide_credentials().await.unwrap();
     let ours = session.credentials().await.unwrap();
@@ -412,38 +390,24 @@ async fn clock_skewed_answer_is_refused_not_served() {
 #[tokio::test(start_paused = true)]
 async fn builder_checks_refresh_settings() {
     let b = || CrossAccountSession::builder().role_arn(ROLE_ARN);
-    let err = b()
-        .refresh_window(Duration::from_secs(10))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "refresh_window",
-            ..
-        }
-    ));
-    let err = b()
-        .mandatory_margin(Duration::from_secs(600))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "mandatory_margin",
-            ..
-        }
-    ));
-    let err = b()
-        .backoff(cross_account::Backoff::default().with_base_delay(Duration::ZERO))
-        .build()
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidParameter {
-            field: "backoff",
-            ..
-        }
-    ));
-    let _ = Arc::new(());
+    for (field, builder) in [
+        (
+            "refresh_window",
+            b().refresh_window(Duration::from_secs(10)),
+        ),
+        (
+            "mandatory_margin",
+            b().mandatory_margin(Duration::from_secs(600)),
+        ),
+        (
+            "backoff",
+            b().backoff(cross_account::Backoff::default().with_base_delay(Duration::ZERO)),
+        ),
+    ] {
+        let err = builder.build().unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidParameter { field: f, .. } if f == field),
+            "{field}: {err:?}"
+        );
+    }
 }

@@ -2,8 +2,6 @@
 //! caller's runtime can stop, fetches no cancelled reader can abandon, one cache with the SDK,
 //! errors that keep their cause, refused combinations, and MFA providers off the runtime.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,10 +16,14 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use common::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{
     CrossAccountSession, CrossAccountSessionBuilder, Error, ErrorKind, MfaTokenFuture,
     ProvideMfaToken, SessionOptions,
+};
+use cross_account_test_support::runtimes::{current_thread, workers};
+use cross_account_test_support::{
+    concurrently, paused_issuing, session_builder, PausedTime, Reply, SigningKeys, StsDouble,
+    ROLE_ARN,
 };
 
 /// A session over the double on tick-advance time: nothing runs on any caller's runtime, so
@@ -38,13 +40,6 @@ fn driver_session(
         .sdk_config(&double.sdk_config())
         .time_source(time.clone())
         .sleep_impl(sleep.clone())
-}
-
-fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 /// Waits, bounded, for work on the refresh driver thread (cross-thread synchronisation only:
@@ -90,7 +85,9 @@ fn prefetch_outlives_the_runtime_that_read_first() {
         &time,
         Duration::from_secs(800),
         "prefetch ran with no caller runtime",
-        || double.calls() == 2,
+        // Counted when stored, so the cache holds the new credentials (the call count moves
+        // when the request goes out).
+        || session.status().refresh_count == 1,
     );
     let held = session
         .cached_credentials()
@@ -113,7 +110,9 @@ fn no_runtime_at_all_blocking_read_and_refresh() {
         &time,
         Duration::from_secs(800),
         "refresh before expiry",
-        || double.calls() == 2,
+        // Counted when stored, so the cache holds the new credentials (the call count moves
+        // when the request goes out).
+        || session.status().refresh_count == 1,
     );
     let second = session.credentials_blocking().unwrap();
     assert_ne!(first.access_key_id(), second.access_key_id());
@@ -177,11 +176,7 @@ fn an_idle_first_runtime_does_not_hold_up_the_next_fetch() {
     let idle = current_thread();
     idle.block_on(session.credentials()).unwrap();
     // `idle` stays alive but is never polled again.
-    let busy = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let busy = workers(1);
     session.invalidate();
     let second = busy.block_on(session.credentials()).unwrap();
     assert_eq!(double.calls(), 2);
@@ -192,24 +187,16 @@ fn an_idle_first_runtime_does_not_hold_up_the_next_fetch() {
 #[tokio::test(start_paused = true)]
 async fn a_hundred_cancelled_readers_make_one_call_whose_result_is_served() {
     let time = PausedTime::new();
-    let double = StsDouble::new(time.clone(), |_| Reply::Ok {
-        lifetime: Duration::from_secs(3600),
-        delay: Duration::from_secs(1),
-    });
+    let double = StsDouble::issuing_after(time.clone(), 3600, Duration::from_secs(1));
     let session = session_builder(&double, &time).build().unwrap();
-    let mut readers = tokio::task::JoinSet::new();
-    for _ in 0..100 {
+    let finished = concurrently(100, |_| {
         let s = session.clone();
-        readers.spawn(async move {
-            tokio::time::timeout(Duration::from_millis(400), s.credentials())
-                .await
-                .is_ok()
-        });
-    }
-    let mut finished = 0;
-    while let Some(ok) = readers.join_next().await {
-        finished += usize::from(ok.unwrap());
-    }
+        async move { tokio::time::timeout(Duration::from_millis(400), s.credentials()).await }
+    })
+    .await
+    .iter()
+    .filter(|r| r.is_ok())
+    .count();
     assert_eq!(finished, 0, "every reader gave up at 400 ms");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(double.calls(), 1, "the abandoned call went on");
@@ -239,20 +226,12 @@ async fn a_cancelled_reader_does_not_lose_the_failure_or_its_backoff() {
     assert_eq!(double.calls(), 1);
 }
 
-/// An S3 endpoint that records which access key signed each request.
-#[derive(Clone, Debug, Default)]
-struct Signers(Arc<Mutex<Vec<String>>>);
+/// An S3 endpoint whose bucket list is empty.
+#[derive(Clone, Debug)]
+struct EmptyS3;
 
-impl HttpConnector for Signers {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let key = request
-            .headers()
-            .get("authorization")
-            .and_then(|a| a.split("Credential=").nth(1))
-            .and_then(|c| c.split('/').next())
-            .unwrap_or_default()
-            .to_string();
-        self.0.lock().unwrap().push(key);
+impl HttpConnector for EmptyS3 {
+    fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
         HttpConnectorFuture::ready(Ok(Response::new(
             StatusCode::try_from(200).unwrap(),
             SdkBody::from("<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>"),
@@ -260,30 +239,33 @@ impl HttpConnector for Signers {
     }
 }
 
-async fn s3_over(loader: aws_config::ConfigLoader, signers: &Signers) -> aws_sdk_s3::Client {
-    let connector = SharedHttpConnector::new(signers.clone());
+/// An S3 client of the loader's config over `EmptyS3`, recording who signed each request.
+async fn s3_over(loader: aws_config::ConfigLoader, keys: &SigningKeys) -> aws_sdk_s3::Client {
+    let connector = SharedHttpConnector::new(EmptyS3);
     let config = loader
         .region(aws_config::Region::new("us-east-1"))
         .http_client(http_client_fn(move |_, _| connector.clone()))
         .load()
         .await;
-    aws_sdk_s3::Client::new(&config)
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .interceptor(keys.clone())
+        .build();
+    aws_sdk_s3::Client::from_conf(s3)
 }
 
 #[tokio::test(start_paused = true)]
 async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time)
         .auto_refresh(false)
         .build()
         .unwrap();
-    let signers = Signers::default();
+    let signers = SigningKeys::default();
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .time_source(time.clone())
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new());
     let s3 = s3_over(session.configure_loader(loader), &signers).await;
-    let last = || signers.0.lock().unwrap().last().cloned().unwrap();
+    let last = || signers.last();
 
     s3.list_buckets().send().await.unwrap();
     let first = last();
@@ -308,10 +290,9 @@ async fn one_cache_invalidate_and_the_margin_reach_the_s3_client() {
 
 #[tokio::test(start_paused = true)]
 async fn plain_credentials_provider_keeps_the_sdk_cache_as_documented() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 900);
+    let (time, double) = paused_issuing(900);
     let session = session_builder(&double, &time).build().unwrap();
-    let signers = Signers::default();
+    let signers = SigningKeys::default();
     let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .time_source(time.clone())
         .credentials_provider(session.clone());
@@ -319,7 +300,7 @@ async fn plain_credentials_provider_keeps_the_sdk_cache_as_documented() {
     s3.list_buckets().send().await.unwrap();
     session.invalidate();
     s3.list_buckets().send().await.unwrap();
-    let seen = signers.0.lock().unwrap().clone();
+    let seen = signers.all();
     // What configure_loader() exists for: the SDK's cache still hands out the old key.
     assert_eq!(seen[0], seen[1]);
 }
@@ -440,8 +421,7 @@ fn combinations_that_cannot_be_honoured_are_refused_naming_both() {
 
 #[tokio::test(start_paused = true)]
 async fn options_chain_builds_both_hops_and_clamps() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let options = SessionOptions {
         duration: Some(Duration::from_secs(7200)),
         source_role: Some(Box::new(SessionOptions::new(
@@ -480,67 +460,59 @@ impl ProvideMfaToken for NeedsTheRuntime {
     }
 }
 
-#[test]
-fn mfa_providers_leave_a_current_thread_runtime_free() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
+/// On `#[tokio::test]`'s current-thread runtime.
+#[tokio::test(start_paused = true)]
+async fn mfa_providers_leave_a_current_thread_runtime_free() {
+    let (time, double) = paused_issuing(3600);
+    let ticks = Arc::new(AtomicU64::new(0));
+    let ticker = {
+        let ticks = ticks.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    // Async: awaits on the runtime without holding its thread.
+    let session = session_builder(&double, &time)
+        .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
+        .mfa_token_provider(NeedsTheRuntime(ticks.clone()))
         .build()
         .unwrap();
-    rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 3600);
-        let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = {
-            let ticks = ticks.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    ticks.fetch_add(1, Ordering::SeqCst);
-                }
-            })
-        };
-        // Async: awaits on the runtime without holding its thread.
-        let session = session_builder(&double, &time)
-            .mfa_serial("arn:aws:iam::123456789012:mfa/alice")
-            .mfa_token_provider(NeedsTheRuntime(ticks.clone()))
-            .build()
-            .unwrap();
-        session.credentials().await.unwrap();
-        assert_eq!(
-            double.requests()[0].get("TokenCode").map(|v| v[0].as_str()),
-            Some("123456")
-        );
+    session.credentials().await.unwrap();
+    assert_eq!(
+        double.requests()[0].get("TokenCode").map(|v| v[0].as_str()),
+        Some("123456")
+    );
 
-        // Synchronous: runs on the blocking pool. It waits for the ticker, which can only tick
-        // if the callback is not blocking the runtime's one thread.
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let rx = Mutex::new(rx);
-        let session = session_builder(&double, &time)
-            .session_name("sync-mfa")
-            .mfa("arn:aws:iam::123456789012:mfa/alice", move || {
-                rx.lock()
-                    .unwrap()
-                    .recv_timeout(Duration::from_secs(10))
-                    .map(|()| "654321".to_string())
-                    .map_err(|_| "the runtime was blocked".to_string())
-            })
-            .build()
-            .unwrap();
-        // Runs only when the runtime's thread is free while the fetch is in progress.
-        let signal = tokio::spawn(async move {
-            tx.send(()).unwrap();
-        });
-        session.credentials().await.unwrap();
-        signal.await.unwrap();
-        ticker.abort();
+    // Synchronous: runs on the blocking pool. It waits for the ticker, which can only tick
+    // if the callback is not blocking the runtime's one thread.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = Mutex::new(rx);
+    let session = session_builder(&double, &time)
+        .session_name("sync-mfa")
+        .mfa("arn:aws:iam::123456789012:mfa/alice", move || {
+            rx.lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(10))
+                .map(|()| "654321".to_string())
+                .map_err(|_| "the runtime was blocked".to_string())
+        })
+        .build()
+        .unwrap();
+    // Runs only when the runtime's thread is free while the fetch is in progress.
+    let signal = tokio::spawn(async move {
+        tx.send(()).unwrap();
     });
+    session.credentials().await.unwrap();
+    signal.await.unwrap();
+    ticker.abort();
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_failing_mfa_provider_keeps_its_cause() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time)
         .mfa("arn:aws:iam::123456789012:mfa/alice", || {
             Err("no terminal to prompt on".to_string())
@@ -556,8 +528,7 @@ async fn a_failing_mfa_provider_keeps_its_cause() {
 
 #[tokio::test(start_paused = true)]
 async fn invalidate_during_an_outage_keeps_serving_what_is_still_valid() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time).build().unwrap();
     let held = session.credentials().await.unwrap();
     double.set_script(|_| Reply::Status(503));

@@ -7,53 +7,15 @@
 //! (measured by a counting global allocator, at a checkpoint every 1,000 cycles). Prints the
 //! figures; run with `--nocapture` to see them.
 
-mod common;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_async::time::TimeSource;
-use common::{session_builder, PausedTime, Reply, StsDouble};
-
-/// Counts the bytes currently allocated by the whole test binary.
-struct Counting;
-
-static LIVE_BYTES: AtomicI64 = AtomicI64::new(0);
-
-// SAFETY: every call forwards to the system allocator with the caller's arguments unchanged;
-// the counter is only arithmetic on the sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE_BYTES.fetch_sub(layout.size() as i64, Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            LIVE_BYTES.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
-        }
-        p
-    }
-}
+use cross_account_test_support::{session_builder, LiveHeap, PausedTime, Reply, StsDouble};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: LiveHeap = LiveHeap;
 
 const CYCLES: u64 = 10_000;
 const CHECKPOINT_EVERY: u64 = 1_000;
@@ -127,11 +89,7 @@ async fn ten_thousand_refresh_cycles_with_one_percent_faults() {
         if refreshes >= next_checkpoint {
             // Let the refresh task settle in its sleep before measuring.
             tokio::task::yield_now().await;
-            checkpoints.push((
-                refreshes,
-                metrics.num_alive_tasks(),
-                LIVE_BYTES.load(Ordering::Relaxed),
-            ));
+            checkpoints.push((refreshes, metrics.num_alive_tasks(), LiveHeap::live()));
             if refreshes >= CYCLES {
                 break;
             }

@@ -1,16 +1,15 @@
 //! The `sts` adapter against the in-process double: what is sent, and how failures are classified.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{session_builder, PausedTime, Reply, StsDouble, ROLE_ARN};
 use cross_account::{CrossAccountSession, Error};
+use cross_account_test_support::{
+    paused_issuing, session_builder, PausedTime, Reply, StsDouble, ROLE_ARN,
+};
 
 #[tokio::test(start_paused = true)]
 async fn every_field_is_sent_exactly_as_given() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
     let session = session_builder(&double, &time)
         .external_id("Ext-Id_123+=,.@:/")
@@ -65,8 +64,7 @@ async fn every_field_is_sent_exactly_as_given() {
 
 #[tokio::test(start_paused = true)]
 async fn optional_fields_are_absent_when_unset_and_defaults_are_sent() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = CrossAccountSession::builder()
         .role_arn(ROLE_ARN)
         .sdk_config(&double.sdk_config())
@@ -95,8 +93,7 @@ async fn optional_fields_are_absent_when_unset_and_defaults_are_sent() {
 
 #[tokio::test(start_paused = true)]
 async fn mfa_token_is_asked_at_each_call_and_checked() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let c = counter.clone();
     let session = session_builder(&double, &time)
@@ -226,24 +223,29 @@ async fn hang_is_cut_by_the_default_attempt_timeout() {
     );
 }
 
+/// The error of a first read with this config, which has no usable source credentials.
+async fn no_source_credentials(config: &aws_config::SdkConfig) -> Error {
+    let session = CrossAccountSession::builder()
+        .role_arn(ROLE_ARN)
+        .sdk_config(config)
+        .build()
+        .unwrap();
+    let err = session.credentials().await.unwrap_err();
+    assert_eq!(err.kind().as_str(), "no_source_credentials", "{err:?}");
+    err
+}
+
 #[tokio::test(start_paused = true)]
 async fn no_source_credentials_is_its_own_error() {
     use aws_config::{BehaviorVersion, Region, SdkConfig};
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (_, double) = paused_issuing(3600);
     let base = double.sdk_config();
     let config = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .http_client(base.http_client().unwrap())
         .build();
-    let session = CrossAccountSession::builder()
-        .role_arn(ROLE_ARN)
-        .sdk_config(&config)
-        .build()
-        .unwrap();
-    let err = session.credentials().await.unwrap_err();
-    assert_eq!(err.kind().as_str(), "no_source_credentials", "{err:?}");
+    no_source_credentials(&config).await;
     assert_eq!(double.calls(), 0);
 
     // The usual case: a provider chain that finds nothing.
@@ -269,21 +271,14 @@ async fn no_source_credentials_is_its_own_error() {
             aws_credential_types::provider::SharedCredentialsProvider::new(Nothing),
         )
         .build();
-    let session = CrossAccountSession::builder()
-        .role_arn(ROLE_ARN)
-        .sdk_config(&config)
-        .build()
-        .unwrap();
-    let err = session.credentials().await.unwrap_err();
-    assert_eq!(err.kind().as_str(), "no_source_credentials", "{err:?}");
+    let err = no_source_credentials(&config).await;
     assert!(err.to_string().contains("AWS_PROFILE"), "{err}");
     assert_eq!(double.calls(), 0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn caller_identity_comes_from_the_source_credentials() {
-    let time = PausedTime::new();
-    let double = StsDouble::issuing(time.clone(), 3600);
+    let (time, double) = paused_issuing(3600);
     let session = session_builder(&double, &time).build().unwrap();
     let me = session.caller_identity().await.unwrap();
     assert_eq!(me.account, "111111111111");

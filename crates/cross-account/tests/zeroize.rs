@@ -13,16 +13,16 @@
 //! through memory, such as the HTTP response buffer and the SDK's parsed AssumeRole output, are
 //! freed without wiping.
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use common::{session_builder, PausedTime, StsDouble, SENTINEL_SECRET, SENTINEL_TOKEN};
 use cross_account::secrecy::{ExposeSecret, SecretString};
 use cross_account::TemporaryCredentials;
+use cross_account_test_support::{
+    paused_issuing, session_builder, SENTINEL_SECRET, SENTINEL_TOKEN,
+};
 
 const SLOTS: usize = 4;
 const NOT_FREED: u8 = 0;
@@ -170,8 +170,7 @@ fn credentials_from_sts_are_zeroed_when_the_session_and_readers_let_go() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let time = PausedTime::new();
-        let double = StsDouble::issuing(time.clone(), 3600);
+        let (time, double) = paused_issuing(3600);
         let session = session_builder(&double, &time).build().unwrap();
         let creds = session.credentials().await.unwrap();
         assert!(creds
