@@ -12,52 +12,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::*;
+use cross_account_test_support::{scenario, Scenario};
 
 const SCENARIO_ENV: &str = "CROSS_ACCOUNT_TEST_SCENARIO";
-
-struct Scenario {
-    endpoint_url: String,
-    region: String,
-    partner_key: String,
-    partner_secret: String,
-    role_arn: String,
-    external_id: String,
-    bucket: String,
-    key: String,
-    body: String,
-}
-
-fn scenario(test: &str) -> Option<Scenario> {
-    let path = match std::env::var(SCENARIO_ENV) {
-        Ok(p) => p,
-        Err(_) => {
-            if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
-                panic!("{test}: {SCENARIO_ENV} is not set; under CI these tests must run inside scripts/with-local-sts");
-            }
-            eprintln!("skipped: {test}: {SCENARIO_ENV} is not set (run `scripts/with-local-sts cargo test -p cross-account-cli`)");
-            return None;
-        }
-    };
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{SCENARIO_ENV}={path}: {e}"));
-    let v: serde_json::Value = serde_json::from_str(&text).expect("scenario JSON");
-    let s = |k: &str| {
-        v[k].as_str()
-            .unwrap_or_else(|| panic!("scenario lacks {k}"))
-            .to_string()
-    };
-    Some(Scenario {
-        endpoint_url: s("endpoint_url"),
-        region: s("region"),
-        partner_key: s("partner_access_key_id"),
-        partner_secret: s("partner_secret_access_key"),
-        role_arn: s("role_arn"),
-        external_id: s("external_id"),
-        bucket: s("bucket"),
-        key: s("key"),
-        body: s("body"),
-    })
-}
 
 /// The binary's environment for moto: the partner's keys, moto as every endpoint.
 fn cli_for(sc: &Scenario) -> Cli {
@@ -86,8 +43,7 @@ fn args<'a>(sub: &'a str, sc: &'a Scenario, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn aws_cli_reads_through_credential_process_and_its_write_is_denied() {
-    let Some(sc) = scenario("aws_cli_reads_through_credential_process_and_its_write_is_denied")
-    else {
+    let Some(sc) = scenario() else {
         return;
     };
     let mut cli = cli_for(&sc);
@@ -160,8 +116,7 @@ fn aws_cli_reads_through_credential_process_and_its_write_is_denied() {
 
 #[test]
 fn sixteen_parallel_cold_credential_process_runs_share_one_sts_call() {
-    let Some(sc) = scenario("sixteen_parallel_cold_credential_process_runs_share_one_sts_call")
-    else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -192,7 +147,7 @@ fn sixteen_parallel_cold_credential_process_runs_share_one_sts_call() {
 
 #[test]
 fn wrong_external_id_is_denied_and_doctor_explains() {
-    let Some(sc) = scenario("wrong_external_id_is_denied_and_doctor_explains") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -221,7 +176,7 @@ fn wrong_external_id_is_denied_and_doctor_explains() {
 
 #[test]
 fn exec_hands_the_role_to_the_aws_cli() {
-    let Some(sc) = scenario("exec_hands_the_role_to_the_aws_cli") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -233,7 +188,7 @@ fn exec_hands_the_role_to_the_aws_cli() {
 
 #[test]
 fn boto3_reads_through_serve() {
-    let Some(sc) = scenario("boto3_reads_through_serve") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -263,7 +218,7 @@ sys.exit(11)
 
 #[test]
 fn rust_s3_client_reads_through_serve() {
-    let Some(sc) = scenario("rust_s3_client_reads_through_serve") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -292,15 +247,11 @@ fn rust_s3_client_reads_through_serve() {
 #[tokio::test]
 #[ignore = "the child process of rust_s3_client_reads_through_serve"]
 async fn rust_s3_judge_child() {
-    let sc = scenario("rust_s3_judge_child").expect("run by rust_s3_client_reads_through_serve");
+    let sc = Scenario::required(); // run by rust_s3_client_reads_through_serve
     assert!(std::env::var("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_ok());
     assert!(std::env::var("AWS_ACCESS_KEY_ID").is_err());
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = aws_sdk_s3::Client::from_conf(Scenario::s3_config(&config).build());
     let object = s3
         .get_object()
         .bucket(&sc.bucket)
@@ -323,8 +274,7 @@ async fn rust_s3_judge_child() {
 
 #[test]
 fn the_serve_child_is_the_role_even_with_keys_in_the_default_profile() {
-    let Some(sc) = scenario("the_serve_child_is_the_role_even_with_keys_in_the_default_profile")
-    else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -364,7 +314,7 @@ fn the_serve_child_is_the_role_even_with_keys_in_the_default_profile() {
 
 #[test]
 fn boto3_with_900_s_sessions_makes_one_sts_call_for_20_calls() {
-    let Some(sc) = scenario("boto3_with_900_s_sessions_makes_one_sts_call_for_20_calls") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let mut cli = cli_for(&sc);
@@ -447,7 +397,7 @@ fn python(cli: &Cli, script: &str, args: &[&str]) -> Run {
 
 #[test]
 fn assume_format_sts_is_what_aws_sts_assume_role_prints() {
-    let Some(sc) = scenario("assume_format_sts_is_what_aws_sts_assume_role_prints") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -532,7 +482,7 @@ print(ours["Credentials"]["AccessKeyId"])
 
 #[test]
 fn env_no_export_and_windows_cmd_lines_give_the_aws_cli_the_role() {
-    let Some(sc) = scenario("env_no_export_and_windows_cmd_lines_give_the_aws_cli_the_role") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -566,9 +516,7 @@ fn env_no_export_and_windows_cmd_lines_give_the_aws_cli_the_role() {
 
 #[test]
 fn botocore_reads_account_id_from_credential_process_and_the_snippet_splits_alike_everywhere() {
-    let Some(sc) = scenario(
-        "botocore_reads_account_id_from_credential_process_and_the_snippet_splits_alike_everywhere",
-    ) else {
+    let Some(sc) = scenario() else {
         return;
     };
     let mut cli = cli_for(&sc);
@@ -634,8 +582,7 @@ assert body == sc["body"], body
 
 #[test]
 fn exec_without_a_command_is_a_shell_with_the_role_and_refuses_to_nest() {
-    let Some(sc) = scenario("exec_without_a_command_is_a_shell_with_the_role_and_refuses_to_nest")
-    else {
+    let Some(sc) = scenario() else {
         return;
     };
     let mut cli = cli_for(&sc);
@@ -654,7 +601,7 @@ fn exec_without_a_command_is_a_shell_with_the_role_and_refuses_to_nest() {
 
 #[test]
 fn doctor_shows_the_region_and_sts_endpoint_it_resolved() {
-    let Some(sc) = scenario("doctor_shows_the_region_and_sts_endpoint_it_resolved") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let cli = cli_for(&sc);
@@ -813,7 +760,7 @@ impl FederationStandIn {
 
 #[test]
 fn console_trades_the_role_credentials_for_a_signin_url() {
-    let Some(sc) = scenario("console_trades_the_role_credentials_for_a_signin_url") else {
+    let Some(sc) = scenario() else {
         return;
     };
     let mut cli = cli_for(&sc);

@@ -15,6 +15,9 @@ pub struct Scenario {
     pub body: String,
     pub region: String,
     pub endpoint_url: String,
+    /// The partner's long-term keys (moto's), for suites that hand them to a child process.
+    pub partner_key: String,
+    pub partner_secret: String,
     path: PathBuf,
 }
 
@@ -38,6 +41,8 @@ impl Scenario {
             body: s("body"),
             region: s("region"),
             endpoint_url: s("endpoint_url"),
+            partner_key: s("partner_access_key_id"),
+            partner_secret: s("partner_secret_access_key"),
             path: path.to_path_buf(),
         }
     }

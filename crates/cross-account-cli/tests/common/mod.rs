@@ -383,36 +383,12 @@ fn serve_one(mut stream: TcpStream, shared: &Mutex<Shared>) -> std::io::Result<(
     stream.flush()
 }
 
-/// An `application/x-www-form-urlencoded` body.
+/// An `application/x-www-form-urlencoded` body, the first value of each field.
 pub fn parse_form(body: &str) -> HashMap<String, String> {
-    body.split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (url_decode(k), url_decode(v)))
+    cross_account_test_support::wire::parse_form(body)
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v.into_iter().next()?)))
         .collect()
-}
-
-fn url_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("00");
-                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub fn key_id(n: u64) -> String {
