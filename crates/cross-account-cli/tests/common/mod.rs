@@ -519,9 +519,17 @@ pub fn read_lines(child: &mut Child, n: usize) -> Vec<String> {
 
 /// One raw HTTP/1.1 request; returns the status code and the body.
 pub fn http(port: u16, raw: &str) -> (u16, String) {
+    let (status, _, body) = exchange(port, raw.as_bytes(), Duration::from_secs(10));
+    (status, body)
+}
+
+/// Status, lower-cased head and body of the answer to `request` on a fresh loopback
+/// connection, reading until the server closes it or `timeout` passes without a byte.
+pub fn exchange(port: u16, request: &[u8], timeout: Duration) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(raw.as_bytes()).expect("send");
+    s.set_read_timeout(Some(timeout)).unwrap();
+    // The server may answer and close before reading everything of an oversized request.
+    let _ = s.write_all(request);
     let mut resp = Vec::new();
     let _ = s.read_to_end(&mut resp);
     let text = String::from_utf8_lossy(&resp).into_owned();
@@ -530,11 +538,8 @@ pub fn http(port: u16, raw: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_ascii_lowercase(), body.to_string())
 }
 
 /// Every subcommand's name, read from the command line's own definition, so a new one is
@@ -603,20 +608,7 @@ impl Served {
 
     /// Status, lower-cased head and body of the answer to `request` on a fresh connection.
     pub fn raw(&self, request: &[u8]) -> (u16, String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        // The server may answer and close before reading everything of an oversized request.
-        let _ = s.write_all(request);
-        let mut resp = Vec::new();
-        let _ = s.read_to_end(&mut resp);
-        let text = String::from_utf8_lossy(&resp).into_owned();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        (status, head.to_ascii_lowercase(), body.to_string())
+        exchange(self.port, request, Duration::from_secs(15))
     }
 
     /// A well-formed GET of /creds with this Authorization value.
