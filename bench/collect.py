@@ -350,7 +350,7 @@ def main() -> int:
     )
 
     if args.pool_bin:
-        log("multi-tenant rows (issue 14): bench/pool_report.py")
+        log("multi-tenant rows: bench/pool_report.py")
         sys.path.insert(0, str(REPO / "bench"))
         import pool_report  # noqa: PLC0415 - bench/ is not a package
 

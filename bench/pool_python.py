@@ -1,4 +1,4 @@
-"""Python figures of the multi-tenant rows (issue 14).
+"""Python figures of the multi-tenant rows (many customer accounts, one pool).
 
 Memory per idle tenant of ``cross_account.Pool``, and the cost of one boto3 client per tenant
 with the pool's shared botocore loader or with a boto3 session per tenant.

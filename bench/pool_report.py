@@ -1,4 +1,6 @@
-"""The multi-tenant rows of bench/run (issue 14): run them, and render their REPORT.md section.
+"""The multi-tenant rows of bench/run (many customer accounts).
+
+Runs them, and renders their REPORT.md section.
 
 Each figure sits next to the issue's baseline (measured before the pool existed) and target.
 """
@@ -107,7 +109,7 @@ WARM_ROWS = (
 def section(data: dict[str, Any]) -> str:
     """The "Many customer accounts" section of REPORT.md."""
     lines = [
-        "## Many customer accounts (issue 14)",
+        "## Many customer accounts",
         "",
         "`bench/rust/src/pool_main.rs`: N cold readers at once against a fake STS (another",
         "process, 127.0.0.1) that enforces a token bucket (burst = quota / 6) and answers the",

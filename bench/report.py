@@ -111,7 +111,7 @@ class Data:
         self.raw = raw
 
     def pool_section(self) -> str:
-        """The multi-tenant rows (issue 14), when this run has them."""
+        """The multi-tenant rows (many customer accounts), when this run has them."""
         path = self.raw / "pool.json"
         if not path.exists():
             return ""

@@ -1,4 +1,7 @@
-"""The rough edges of issue 15, each pinned by a test (against the Python STS double)."""
+"""The rough edges a Python data engineer found in 0.1, each pinned by a test.
+
+They run against the Python STS double.
+"""
 
 from __future__ import annotations
 

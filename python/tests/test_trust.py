@@ -442,7 +442,7 @@ def test_lint_invalid_policy_is_one_warning() -> None:
     assert warning.message.startswith("not a valid trust policy: ")
 
 
-# --- issue 18: the same core code as the command line ------------------------------------
+# --- the same core code as the command line ---------------------------------------------
 
 OPEN_TEMPLATE = """\
 Resources:

@@ -1,4 +1,4 @@
-"""Named profiles (issue 13), judged by real clients on the loopback moto STS.
+"""Named profiles, judged by real clients on the loopback moto STS.
 
 For each config/credentials pair of the matrix, five clients resolve the same profile:
 the AWS CLI (`aws sts get-caller-identity --profile X`), boto3 (`Session(profile_name=X)`),

@@ -290,14 +290,14 @@ case(
 # --- confused deputy: statement-level view versus the evaluator -----------------------------
 case(
     "no-external-id",
-    "issue 18",
+    "the confused deputy problem",
     doc(allow(ACC)),
     ["confused-deputy"],
     [chk(SESSION, "allowed")],
 )
 case(
     "deny-guard-not-equals",
-    "issue 18 gap 2: Allow root + Deny if StringNotEquals sts:ExternalId",
+    "Allow root + Deny if StringNotEquals sts:ExternalId",
     doc(allow(ACC), deny("*", condition=ext(X, "StringNotEquals"))),
     [],
     only_with(X),
@@ -353,7 +353,7 @@ case(
 )
 case(
     "wildcard-only-id",
-    "issue 18 gap 5: StringLike sts:ExternalId '*'",
+    "StringLike sts:ExternalId '*'",
     doc(allow(ACC, condition=ext("*", "StringLike"))),
     ["external-id-wildcard", "confused-deputy"],
     [chk(SESSION, "denied"), chk(SESSION, "allowed", GUESS)],
@@ -445,14 +445,14 @@ case(
 )
 case(
     "root-caller",
-    "issue 18 gap 4: STS refuses root user credentials",
+    "STS refuses root user credentials",
     doc(allow(ACC, condition=ext(X))),
     [],
     [chk(f"arn:aws:iam::{P}:root", "denied", X), chk(USER, "allowed", X)],
 )
 case(
     "principal-arn-path",
-    "issue 18 gap 4: aws:PrincipalArn of a role session needs the role's path",
+    "aws:PrincipalArn of a role session needs the role's path",
     doc(
         allow(
             ACC,
@@ -475,13 +475,13 @@ case(
 # --- federated principals -------------------------------------------------------------------
 case(
     "github-no-sub",
-    "issue 18 gap 1: GitHub OIDC without a sub condition",
+    "GitHub OIDC without a sub condition",
     doc(github()),
     ["oidc-sub-missing"],
 )
 case(
     "github-sub-star",
-    "issue 18 gap 1: GitHub OIDC with sub '*'",
+    "GitHub OIDC with sub '*'",
     doc(github(sub="*")),
     ["oidc-sub-wildcard"],
 )
@@ -544,7 +544,7 @@ case(
 )
 case(
     "federated-assume-role",
-    "issue 18 gap 1: Federated principal with sts:AssumeRole",
+    "Federated principal with sts:AssumeRole",
     doc(github(sub="repo:octo-org/octo-repo:*", action="sts:AssumeRole")),
     ["principal-action-mismatch"],
 )
@@ -565,13 +565,13 @@ case(
 # --- IAM grammar --------------------------------------------------------------------------
 case(
     "wildcard-in-principal-arn",
-    "issue 18 gap 3: IAM rejects wildcards inside principal ARNs",
+    "IAM rejects wildcards inside principal ARNs",
     doc(allow({"AWS": f"arn:aws:iam::{P}:role/*"}, condition=ext(X))),
     ["wildcard-in-principal-arn"],
 )
 case(
     "duplicate-key-case",
-    "issue 18 gap 3: sts:ExternalId and STS:EXTERNALID in one block",
+    "sts:ExternalId and STS:EXTERNALID in one block",
     doc(
         allow(
             ACC,

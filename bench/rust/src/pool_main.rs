@@ -1,4 +1,4 @@
-//! The multi-tenant rows of `bench/run` (issue 14): `CrossAccountPool` next to one independent
+//! The multi-tenant rows of `bench/run` (many customer accounts): `CrossAccountPool` next to one independent
 //! `CrossAccountSession` per tenant, against a fake STS on 127.0.0.1 (another process) that
 //! enforces a token-bucket quota and answers the excess with STS's real `Throttling` error.
 //!

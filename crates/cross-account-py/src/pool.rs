@@ -1,4 +1,5 @@
-//! `Pool`: the core's `CrossAccountPool` behind a Python class (issue 14).
+//! `Pool`: the core's `CrossAccountPool` behind a Python class, for a vendor's many customer
+//! accounts.
 //!
 //! Like the session class it keeps its constructor's arguments, so a forked child rebuilds
 //! the core pool on its own runtime; every method is a call into the core.
