@@ -728,21 +728,28 @@ async fn run_background(weak: Weak<Refresher>, signals: Arc<TaskSignals>, sleep:
     };
     loop {
         // Hold a strong reference only while deciding and refreshing, never across the sleep.
-        let delay = {
+        let (delay, wake_at, time) = {
             let Some(refresher) = weak.upgrade() else {
                 break;
             };
             let now = refresher.config.time.now();
-            refresher
-                .next_wake()
-                .duration_since(now)
-                .unwrap_or_default()
+            let wake_at = refresher.next_wake();
+            let delay = wake_at.duration_since(now).unwrap_or_default();
+            (delay, wake_at, refresher.config.time.clone())
         };
         if !delay.is_zero() {
             tracing::trace!(sleep_ms = delay.as_millis() as u64, "refresh task sleeping");
-            tokio::select! {
-                _ = sleep.sleep(delay) => {}
-                _ = signals.shutdown.notified() => break,
+            let sleeping = sleep.sleep(delay);
+            // The clock may have moved on between reading it and registering the sleep (an
+            // injected clock ticked from another thread, a host resumed from suspend): then the
+            // sleep would end that much late, so look once more now that it is registered.
+            if time.now() < wake_at {
+                tokio::select! {
+                    _ = sleeping => {}
+                    _ = signals.shutdown.notified() => break,
+                }
+            } else {
+                tokio::task::yield_now().await;
             }
         } else {
             tokio::task::yield_now().await;
@@ -843,6 +850,56 @@ mod tests {
             calls,
             ticking,
         )
+    }
+
+    /// Sleeps that never end by themselves; registering the first is where the clock jumps
+    /// past its deadline: what happens when another thread ticks an injected clock (or a host
+    /// resumes) between the task reading the clock and going to sleep.
+    #[derive(Debug)]
+    struct JumpWhileRegistering(aws_smithy_async::test_util::ManualTimeSource, AtomicBool);
+    impl AsyncSleep for JumpWhileRegistering {
+        fn sleep(&self, duration: Duration) -> aws_smithy_async::rt::sleep::Sleep {
+            if !self.1.swap(true, Ordering::SeqCst) {
+                self.0.advance(duration + Duration::from_secs(1));
+            }
+            aws_smithy_async::rt::sleep::Sleep::new(std::future::pending())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_clock_that_jumps_while_the_task_goes_to_sleep_does_not_delay_the_refresh() {
+        let manual = aws_smithy_async::test_util::ManualTimeSource::new(SystemTime::UNIX_EPOCH);
+        let time = SharedTimeSource::new(manual.clone());
+        let calls = Arc::new(AtomicU64::new(0));
+        let fetch = Counting {
+            calls: calls.clone(),
+            time: time.clone(),
+            lifetime: Duration::from_secs(900),
+        };
+        let config = RefreshConfig {
+            auto_refresh: true,
+            window: None,
+            margin: DEFAULT_MANDATORY_MARGIN,
+            retry: Backoff::default(),
+            time: time.clone(),
+            sleep: SharedAsyncSleep::new(JumpWhileRegistering(manual, AtomicBool::new(false))),
+            runtime: Some(tokio::runtime::Handle::current()),
+            read_clock: crate::clock::ReadClock::Injected(time.clone()),
+        };
+        let r = Arc::new(Refresher::new(Box::new(fetch), config));
+        r.credentials().await.unwrap();
+        // No sleep ever ends: only seeing the clock past the deadline once the first sleep is
+        // registered makes the refresh happen.
+        for _ in 0..100 {
+            if calls.load(Ordering::SeqCst) >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(
+            calls.load(Ordering::SeqCst) >= 2,
+            "refreshed after the jump"
+        );
     }
 
     #[tokio::test(start_paused = true)]
