@@ -826,9 +826,14 @@ mod tests {
         }
     }
 
-    fn refresher(lifetime: Duration) -> (Arc<Refresher>, Arc<AtomicU64>, TickAdvanceTime) {
-        let (ticking, sleep) = tick_advance_time_and_sleep();
-        let time = SharedTimeSource::new(ticking.clone());
+    /// A refresher on the current runtime with `time` and `sleep`, fetching through a
+    /// [`Counting`] fetcher of `lifetime`; and its call counter.
+    fn counting_refresher(
+        time: impl TimeSource + 'static,
+        sleep: impl AsyncSleep + 'static,
+        lifetime: Duration,
+    ) -> (Arc<Refresher>, Arc<AtomicU64>) {
+        let time = SharedTimeSource::new(time);
         let calls = Arc::new(AtomicU64::new(0));
         let fetch = Counting {
             calls: calls.clone(),
@@ -843,13 +848,15 @@ mod tests {
             time: time.clone(),
             sleep: SharedAsyncSleep::new(sleep),
             runtime: Some(tokio::runtime::Handle::current()),
-            read_clock: crate::clock::ReadClock::Injected(time.clone()),
+            read_clock: crate::clock::ReadClock::Injected(time),
         };
-        (
-            Arc::new(Refresher::new(Box::new(fetch), config)),
-            calls,
-            ticking,
-        )
+        (Arc::new(Refresher::new(Box::new(fetch), config)), calls)
+    }
+
+    fn refresher(lifetime: Duration) -> (Arc<Refresher>, Arc<AtomicU64>, TickAdvanceTime) {
+        let (ticking, sleep) = tick_advance_time_and_sleep();
+        let (r, calls) = counting_refresher(ticking.clone(), sleep, lifetime);
+        (r, calls, ticking)
     }
 
     /// Sleeps that never end by themselves; registering the first is where the clock jumps
@@ -869,24 +876,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_clock_that_jumps_while_the_task_goes_to_sleep_does_not_delay_the_refresh() {
         let manual = aws_smithy_async::test_util::ManualTimeSource::new(SystemTime::UNIX_EPOCH);
-        let time = SharedTimeSource::new(manual.clone());
-        let calls = Arc::new(AtomicU64::new(0));
-        let fetch = Counting {
-            calls: calls.clone(),
-            time: time.clone(),
-            lifetime: Duration::from_secs(900),
-        };
-        let config = RefreshConfig {
-            auto_refresh: true,
-            window: None,
-            margin: DEFAULT_MANDATORY_MARGIN,
-            retry: Backoff::default(),
-            time: time.clone(),
-            sleep: SharedAsyncSleep::new(JumpWhileRegistering(manual, AtomicBool::new(false))),
-            runtime: Some(tokio::runtime::Handle::current()),
-            read_clock: crate::clock::ReadClock::Injected(time.clone()),
-        };
-        let r = Arc::new(Refresher::new(Box::new(fetch), config));
+        let jumping = JumpWhileRegistering(manual.clone(), AtomicBool::new(false));
+        let (r, calls) = counting_refresher(manual, jumping, Duration::from_secs(900));
         r.credentials().await.unwrap();
         // No sleep ever ends: only seeing the clock past the deadline once the first sleep is
         // registered makes the refresh happen.
