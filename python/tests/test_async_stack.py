@@ -9,10 +9,10 @@ checks that the second read signed with the new credentials.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Callable
 
 import pytest
+from built import fail_or_skip  # tests/support, on sys.path from conftest.py
 
 
 def needs(module: str) -> Any:
@@ -20,9 +20,7 @@ def needs(module: str) -> Any:
     try:
         return __import__(module)
     except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{module} is not installed (scripts/ensure-python-deps installs it)")
-        pytest.skip(f"{module} is not installed")
+        fail_or_skip(f"{module} is not installed (scripts/ensure-python-deps installs it)")
 
 
 def forced_refresh(session: Any) -> str:

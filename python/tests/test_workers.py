@@ -19,6 +19,7 @@ from typing import Any
 import local_sts  # tests/support, on sys.path from conftest.py
 import pytest
 import worker_tasks
+from built import fail_or_skip
 
 import cross_account
 
@@ -83,9 +84,7 @@ def test_dask_local_cluster(
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("distributed is not installed (scripts/ensure-python-deps installs it)")
-        pytest.skip("distributed is not installed")
+        fail_or_skip("distributed is not installed (scripts/ensure-python-deps installs it)")
     start = time.monotonic()
     with (
         LocalCluster(

@@ -103,7 +103,7 @@ impl FromStr for SessionDuration {
     /// too large for any integer type, gets the range rule.
     fn from_str(s: &str) -> Result<Self, Error> {
         let text = s.trim();
-        let digits = text.strip_prefix('-').unwrap_or(text);
+        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid(
                 FIELD,
@@ -154,7 +154,8 @@ mod tests {
                 "{err}"
             );
         }
-        for text in ["", "-", "1.5", "15m", "+900"] {
+        assert_eq!("+900".parse::<SessionDuration>().unwrap().as_secs(), 900);
+        for text in ["", "-", "+", "1.5", "15m", "--900"] {
             let err = text.parse::<SessionDuration>().unwrap_err();
             assert!(
                 err.message().starts_with("must be a whole number"),
